@@ -1,0 +1,1 @@
+"""tracktion_catalog."""

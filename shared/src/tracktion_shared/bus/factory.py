@@ -1,0 +1,27 @@
+"""Pick the bus from the settings: RabbitMQ when a broker URL is configured, the embedded bus otherwise."""
+
+from __future__ import annotations
+
+from tracktion_shared.bus.base import Bus, RetryPolicy
+from tracktion_shared.bus.inprocess import InProcessBus
+from tracktion_shared.bus.rabbitmq import RabbitMQBus
+from tracktion_shared.config import Settings
+
+__all__ = ["create_bus", "retry_policy"]
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings ask for (``bus_max_retries``, ``bus_retry_delay``)."""
+    return RetryPolicy(max_retries=settings.bus_max_retries, base_delay=settings.bus_retry_delay)
+
+
+def create_bus(settings: Settings) -> Bus:
+    """A new, unstarted bus: :class:`RabbitMQBus` if ``amqp_url`` is set (not empty), else :class:`InProcessBus`.
+
+    A new user configures nothing and gets the in-process bus; setting ``TRACKTION_AMQP_URL`` moves the same services
+    onto RabbitMQ without code changes.
+    """
+    url = Settings.secret(settings.amqp_url)
+    if url:
+        return RabbitMQBus(url, retry_policy(settings), prefix=settings.bus_prefix, prefetch=settings.bus_prefetch)
+    return InProcessBus(retry_policy(settings), prefetch=settings.bus_prefetch)

@@ -1,0 +1,273 @@
+"""Typed, versioned messages: the only thing services say to each other.
+
+Each message type has a routing key (``type``) and a ``schema_version``. The body on the wire is the model's JSON,
+flat, with ``type`` and ``schema_version`` inside it so a consumer can tell what it holds before validating it.
+:func:`decode` is the one way in: a body that is not JSON, names an unknown type, carries a version this build does
+not understand or fails validation raises :class:`~tracktion_shared.errors.MessageError` (a permanent error, so the
+bus dead-letters it instead of retrying it forever).
+
+``message_id`` identifies one message across redeliveries (consumers record it to stay idempotent);
+``correlation_id`` follows one file's journey through every service and every log line.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tracktion_shared.errors import MessageError, UnsupportedSchemaVersion
+
+__all__ = [
+    "MESSAGE_TYPES",
+    "AnalysisCompleted",
+    "AnalysisFailed",
+    "FileChanged",
+    "FileDeleted",
+    "FileDiscovered",
+    "FileMoved",
+    "Message",
+    "RecordingCataloged",
+    "ScanCompleted",
+    "TimelineSegment",
+    "TracklistFound",
+    "TracklistNotFound",
+    "TracklistTrack",
+    "decode",
+    "encode",
+    "routing_key",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Message(BaseModel):
+    """Fields every message carries. Subclasses set ``type`` and the versions they understand."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str
+    schema_version: int = 1
+    message_id: UUID = Field(default_factory=uuid4)
+    correlation_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=_now)
+
+    #: versions of this type the current build can read; bump with a migration of the model when it changes.
+    supported_versions: ClassVar[frozenset[int]] = frozenset({1})
+
+    def follow_up(self) -> dict[str, Any]:
+        """Keyword arguments that make a new message part of the same journey (same correlation id)."""
+        return {"correlation_id": self.correlation_id}
+
+
+# -- file watcher -> catalog -------------------------------------------------------------------------------------
+
+
+class FileEvent(Message):
+    """Something happened to an audio file under the watched folder. Sizes and mtimes let the catalog skip work.
+
+    ``scan_id`` is set when a full scan (initial or reconciliation sweep) found the file, so the catalog can tell,
+    once the scan is complete, which known files it did not see.
+    """
+
+    path: str
+    size: int | None = Field(default=None, ge=0)
+    mtime: float | None = None
+    scan_id: UUID | None = None
+
+
+class FileDiscovered(FileEvent):
+    """Found by a scan or created while watching."""
+
+    type: Literal["file.discovered"] = "file.discovered"
+
+
+class FileChanged(FileEvent):
+    """The content (or at least size/mtime) of a known file changed."""
+
+    type: Literal["file.changed"] = "file.changed"
+
+
+class FileMoved(FileEvent):
+    """Renamed or moved inside the watched folder; ``path`` is the new location."""
+
+    type: Literal["file.moved"] = "file.moved"
+    old_path: str
+
+
+class FileDeleted(Message):
+    """Gone from the watched folder."""
+
+    type: Literal["file.deleted"] = "file.deleted"
+    path: str
+
+
+class ScanCompleted(Message):
+    """A full scan of ``root`` finished after publishing ``files_seen`` FileDiscovered messages with ``scan_id``.
+
+    Known files under ``root`` that the scan did not see were deleted while nobody watched; the catalog marks them
+    missing once it has processed all ``files_seen`` discoveries of this scan.
+    """
+
+    type: Literal["scan.completed"] = "scan.completed"
+    root: str
+    scan_id: UUID
+    files_seen: int = Field(ge=0)
+
+
+# -- catalog -> analysis / tracklist -----------------------------------------------------------------------------
+
+
+class RecordingCataloged(Message):
+    """A recording's row is committed; ``content_changed`` says whether its audio is new to the catalog."""
+
+    type: Literal["recording.cataloged"] = "recording.cataloged"
+    recording_id: UUID
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    xxh128: str = Field(pattern=r"^[0-9a-f]{32}$")
+    duration_seconds: float | None = Field(default=None, ge=0)
+    content_changed: bool = True
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+# -- analysis -> catalog / graph ---------------------------------------------------------------------------------
+
+
+class TimelineSegment(BaseModel):
+    """Tempo and key of one window of a long recording."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start_seconds: float = Field(ge=0)
+    end_seconds: float = Field(ge=0)
+    bpm: float | None = None
+    key: str | None = None
+    scale: Literal["major", "minor"] | None = None
+    camelot: str | None = None
+    key_strength: float | None = Field(default=None, ge=0, le=1)
+
+
+class AnalysisCompleted(Message):
+    """Results for one recording's content (``xxh128``), reusable for any copy of the same audio."""
+
+    type: Literal["analysis.completed"] = "analysis.completed"
+    recording_id: UUID
+    xxh128: str = Field(pattern=r"^[0-9a-f]{32}$")
+    bpm: float | None = Field(default=None, gt=0)
+    key: str | None = None
+    scale: Literal["major", "minor"] | None = None
+    camelot: str | None = None
+    open_key: str | None = None
+    mood: str | None = None
+    mood_method: str | None = None
+    energy: float | None = Field(default=None, ge=0, le=1)
+    danceability: float | None = Field(default=None, ge=0)
+    timeline: list[TimelineSegment] = Field(default_factory=list)
+    from_cache: bool = False
+
+
+class AnalysisFailed(Message):
+    """Analysis gave up on a recording; ``permanent`` is False when a later retry might succeed."""
+
+    type: Literal["analysis.failed"] = "analysis.failed"
+    recording_id: UUID
+    reason: str
+    permanent: bool = True
+
+
+# -- tracklist -> catalog / graph --------------------------------------------------------------------------------
+
+
+class TracklistTrack(BaseModel):
+    """One row of a set's tracklist. ``start_seconds`` is None when the source gives no time (never 0 by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    position: int = Field(ge=1)
+    artist: str
+    title: str
+    start_seconds: float | None = Field(default=None, ge=0)
+    label: str | None = None
+    mashup: bool = False
+    unidentified: bool = False
+
+
+class TracklistFound(Message):
+    """A tracklist was found (or imported by hand) for a recording."""
+
+    type: Literal["tracklist.found"] = "tracklist.found"
+    recording_id: UUID
+    source: str
+    url: str | None = None
+    title: str | None = None
+    tracks: list[TracklistTrack]
+    cue_file_path: str | None = None
+
+
+class TracklistNotFound(Message):
+    """No tracklist: none exists, or the site blocked us (``blocked``; then it is retried later)."""
+
+    type: Literal["tracklist.not_found"] = "tracklist.not_found"
+    recording_id: UUID
+    reason: str
+    blocked: bool = False
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    model.model_fields["type"].default: model
+    for model in (
+        FileDiscovered,
+        FileChanged,
+        FileMoved,
+        FileDeleted,
+        ScanCompleted,
+        RecordingCataloged,
+        AnalysisCompleted,
+        AnalysisFailed,
+        TracklistFound,
+        TracklistNotFound,
+    )
+}
+
+
+def routing_key(message_type: type[Message]) -> str:
+    """The topic a message type travels under (its ``type`` literal)."""
+    key = message_type.model_fields["type"].default
+    if not isinstance(key, str) or key not in MESSAGE_TYPES:
+        raise TypeError(f"{message_type.__name__} is not a registered message type")
+    return key
+
+
+def encode(message: Message) -> bytes:
+    """The wire form of a message: compact UTF-8 JSON."""
+    return message.model_dump_json().encode()
+
+
+def decode(body: bytes | str) -> Message:
+    """Parse a wire body into its message model, or raise :class:`MessageError` saying exactly what is wrong."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MessageError(f"message body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MessageError(f"message body must be a JSON object, got {type(data).__name__}")
+    kind = data.get("type")
+    model = MESSAGE_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise MessageError(f"unknown message type {kind!r}; known: {', '.join(sorted(MESSAGE_TYPES))}")
+    version = data.get("schema_version", 1)
+    if version not in model.supported_versions:
+        raise UnsupportedSchemaVersion(
+            f"{kind} schema_version {version!r} is not supported by this build "
+            f"(supported: {', '.join(map(str, sorted(model.supported_versions)))}); upgrade tracktion"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise MessageError(f"invalid {kind} message: {exc}") from exc

@@ -1,0 +1,122 @@
+"""The tables, declared once for the application and for Alembic's autogenerate check.
+
+The migrations in ``migrations/versions`` are written by hand and never import this module (a migration must keep
+meaning what it meant when it was written); a test compares the migrated database with these classes, so the two
+cannot drift apart unnoticed. Constraint names come from the naming convention, so a later migration can drop or
+alter a constraint by a name that is the same on PostgreSQL and SQLite.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, Uuid
+
+__all__ = ["Base", "MetadataEntry", "ProcessedMessage", "Recording", "Tracklist", "UtcDateTime"]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is timezone-aware (UTC) on every backend.
+
+    PostgreSQL's ``timestamptz`` already is; SQLite stores text without an offset and hands back naive datetimes,
+    which cannot even be compared with aware ones. This stores UTC and reads it back as UTC, and refuses naive input
+    rather than guessing its zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no timezone; give an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+UuidPk = Annotated[uuid.UUID, mapped_column(Uuid, primary_key=True, default=uuid.uuid4)]
+RecordingRef = Annotated[uuid.UUID, mapped_column(Uuid, ForeignKey("recordings.id", ondelete="CASCADE"))]
+CreatedAt = Annotated[datetime, mapped_column(UtcDateTime, server_default=func.now())]
+JsonList = Annotated[list[dict[str, Any]], mapped_column(JSON().with_variant(JSONB(), "postgresql"))]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {str: Text(), uuid.UUID: Uuid()}  # noqa: RUF012 (read by SQLAlchemy, never mutated)
+
+
+class Recording(Base):
+    """One audio file; the hashes identify its content wherever it moves."""
+
+    __tablename__ = "recordings"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (read created_at back in the INSERT)
+
+    id: Mapped[UuidPk]
+    file_path: Mapped[str]
+    file_name: Mapped[str]
+    # nullable: hashing happens after the file is first seen; NULLs never collide with each other
+    sha256_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    xxh128_hash: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[CreatedAt]
+
+
+class Tracklist(Base):
+    """The tracks played in a recording, as one source (a CUE file, a website) tells it."""
+
+    __tablename__ = "tracklists"
+
+    id: Mapped[UuidPk]
+    recording_id: Mapped[RecordingRef]
+    source: Mapped[str]
+    cue_file_path: Mapped[str | None]
+    tracks: Mapped[JsonList]
+
+
+class MetadataEntry(Base):
+    """One ``key = value`` fact about a recording (a tag, an analysis result)."""
+
+    __tablename__ = "metadata"
+    __table_args__ = (
+        # A key has one value per recording. This is also what makes writes idempotent: the repository upserts on
+        # (recording_id, key), so a redelivered message rewrites the same row instead of adding a duplicate.
+        UniqueConstraint("recording_id", "key"),
+        Index("idx_metadata_recording_id", "recording_id"),
+        Index("idx_metadata_key", "key"),
+    )
+
+    id: Mapped[UuidPk]
+    recording_id: Mapped[RecordingRef]
+    key: Mapped[str]
+    value: Mapped[str]
+
+
+class ProcessedMessage(Base):
+    """The inbox: a bus message a consumer has already handled.
+
+    Delivery is at-least-once, so a consumer inserts the message id in the same transaction as its work; a
+    redelivered message finds its id taken and is acknowledged without repeating the work.
+    """
+
+    __tablename__ = "processed_messages"
+
+    consumer: Mapped[str] = mapped_column(primary_key=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    processed_at: Mapped[CreatedAt]

@@ -1,0 +1,31 @@
+"""What one transaction sees: its session and every repository bound to it.
+
+Handing code a unit of work instead of a session keeps data access in the repositories, and makes "these writes
+belong together" visible in the signature of whatever receives it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tracktion_shared.storage.repositories import (
+    InboxRepository,
+    MetadataRepository,
+    RecordingRepository,
+    TracklistRepository,
+)
+
+__all__ = ["UnitOfWork"]
+
+
+class UnitOfWork:
+    """The repositories of one open transaction; obtained from ``Database.transaction()`` or ``Database.run()``."""
+
+    __slots__ = ("inbox", "metadata", "recordings", "session", "tracklists")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.recordings = RecordingRepository(session)
+        self.metadata = MetadataRepository(session)
+        self.tracklists = TracklistRepository(session)
+        self.inbox = InboxRepository(session)

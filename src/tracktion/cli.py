@@ -1,0 +1,75 @@
+"""The ``tracktion`` command: parse arguments, wire the parts together, call them. No logic of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import version
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tracktion import services
+from tracktion_shared.config import Settings, redact_url
+from tracktion_shared.runtime import run_service
+from tracktion_shared.storage import current_revision, downgrade, upgrade
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="Catalog and analyse a DJ/music collection.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"tracktion {version('tracktion')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """tracktion: point it at a folder of recordings; it catalogs, analyses and cross-references them."""
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply schema migrations to TRACKTION_DATABASE_URL (default: the embedded SQLite file)."""
+    url = Settings().database_url_value()
+    asyncio.run(upgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {asyncio.run(current_revision(url))}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or 0001.")]) -> None:
+    """Undo schema migrations down to REVISION."""
+    url = Settings().database_url_value()
+    asyncio.run(downgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {asyncio.run(current_revision(url))}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current schema revision."""
+    typer.echo(asyncio.run(current_revision(Settings().database_url_value())) or "none")
+
+
+@app.command("service")
+def service(name: Annotated[str, typer.Argument(help="Service to run, e.g. catalog or watcher.")]) -> None:
+    """Run one service in the foreground until SIGTERM/Ctrl-C (how the cluster images run)."""
+    try:
+        main_fn = services.load_service(name)
+    except LookupError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    run_service(name, main_fn)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,98 @@
+"""Messages survive the wire unchanged, and every kind of bad body is rejected with a reason that says why."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracktion_shared import messages
+from tracktion_shared.errors import MessageError, PermanentError, UnsupportedSchemaVersion
+
+SAMPLES: list[messages.Message] = [
+    messages.FileDiscovered(path="/music/a.mp3", size=10, mtime=1.5, scan_id=uuid.uuid4()),
+    messages.FileChanged(path="/music/a.mp3", size=11, mtime=2.5),
+    messages.FileMoved(path="/music/b.mp3", old_path="/music/a.mp3"),
+    messages.FileDeleted(path="/music/b.mp3"),
+    messages.ScanCompleted(root="/music", scan_id=uuid.uuid4(), files_seen=3),
+    messages.RecordingCataloged(recording_id=uuid.uuid4(), path="/m/x.flac", sha256="a" * 64, xxh128="b" * 32),
+    messages.AnalysisCompleted(
+        recording_id=uuid.uuid4(),
+        xxh128="c" * 32,
+        bpm=128.0,
+        key="A",
+        scale="minor",
+        camelot="8A",
+        timeline=[messages.TimelineSegment(start_seconds=0, end_seconds=30, bpm=128.0, key="A", scale="minor")],
+    ),
+    messages.AnalysisFailed(recording_id=uuid.uuid4(), reason="silent"),
+    messages.TracklistFound(
+        recording_id=uuid.uuid4(),
+        source="manual",
+        tracks=[messages.TracklistTrack(position=1, artist="A", title="T", start_seconds=None)],
+    ),
+    messages.TracklistNotFound(recording_id=uuid.uuid4(), reason="blocked: captcha", blocked=True),
+]
+
+
+def test_every_registered_type_has_a_sample() -> None:
+    assert {m.type for m in SAMPLES} == set(messages.MESSAGE_TYPES)
+
+
+@pytest.mark.parametrize("message", SAMPLES, ids=lambda m: m.type)
+def test_round_trip(message: messages.Message) -> None:
+    decoded = messages.decode(messages.encode(message))
+    assert decoded == message
+    assert type(decoded) is type(message)
+
+
+def test_follow_up_keeps_the_journey() -> None:
+    first = messages.FileDiscovered(path="/m/a.wav")
+    second = messages.FileDeleted(path="/m/a.wav", **first.follow_up())
+    assert second.correlation_id == first.correlation_id
+    assert second.message_id != first.message_id
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "says"),
+    [
+        (b"{not json", MessageError, "not valid JSON"),
+        (b"\xff\xfe", MessageError, "not valid JSON"),
+        (b"[1, 2]", MessageError, "JSON object"),
+        (b'{"type": "file.exploded"}', MessageError, "unknown message type 'file.exploded'"),
+        (b'{"path": "/x"}', MessageError, "unknown message type None"),
+        (b'{"type": "file.deleted", "schema_version": 2, "path": "/x"}', UnsupportedSchemaVersion, "upgrade"),
+        (b'{"type": "file.deleted"}', MessageError, "invalid file.deleted"),
+        (b'{"type": "file.deleted", "path": "/x", "surprise": 1}', MessageError, "invalid file.deleted"),
+        (
+            b'{"type": "recording.cataloged", "recording_id": "nope", "path": "/x", "sha256": "", "xxh128": ""}',
+            MessageError,
+            "invalid recording.cataloged",
+        ),
+    ],
+)
+def test_bad_bodies_are_rejected_permanently(body: bytes, error: type[Exception], says: str) -> None:
+    with pytest.raises(error, match=says) as info:
+        messages.decode(body)
+    assert isinstance(info.value, PermanentError), "a bad body must never be retried"
+
+
+@given(st.binary(max_size=200))
+def test_decode_never_fails_with_anything_but_message_error(body: bytes) -> None:
+    with contextlib.suppress(MessageError):
+        messages.decode(body)
+
+
+def test_version_is_on_the_wire() -> None:
+    wire = json.loads(messages.encode(messages.FileDeleted(path="/x")))
+    assert wire["schema_version"] == 1
+    assert wire["type"] == "file.deleted"
+
+
+def test_routing_key_rejects_the_base_class() -> None:
+    with pytest.raises(TypeError):
+        messages.routing_key(messages.Message)
