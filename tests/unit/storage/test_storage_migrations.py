@@ -10,12 +10,22 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from tracktion_shared.storage import Base, current_revision, downgrade, head_revision, make_engine, upgrade
+from tracktion_shared.storage import (
+    Base,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 
-APP_TABLES = {"recordings", "tracklists", "metadata", "processed_messages"}
+SEED_TABLES = {"recordings", "tracklists", "metadata"}
+APP_TABLES = set(Base.metadata.tables)
 
 
 async def tables(url: str) -> set[str]:
@@ -44,38 +54,52 @@ async def differences(url: str) -> list[Any]:
         await engine.dispose()
 
 
-async def test_head_is_the_inbox_migration() -> None:
-    assert head_revision() == "0002"
+def revisions() -> list[str]:
+    """Every revision id, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+async def test_revisions_form_one_numbered_chain() -> None:
+    chain = revisions()
+    assert chain == [f"{n:04d}" for n in range(1, len(chain) + 1)]
+    assert chain[-1] == head_revision()
+    for revision in ScriptDirectory.from_config(alembic_config()).walk_revisions():
+        assert isinstance(revision.down_revision, str | None), f"{revision.revision} merges branches"
+
+
+async def test_seed_revision_builds_exactly_the_seed_tables(database_url: str) -> None:
+    await upgrade(database_url, "0001")
+    assert await tables(database_url) == SEED_TABLES
 
 
 async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
     assert await current_revision(database_url) is None
+    tables_at: dict[str, set[str]] = {}
+    for revision in revisions():
+        await upgrade(database_url, revision)
+        assert await current_revision(database_url) == revision
+        tables_at[revision] = await tables(database_url)
+    assert tables_at[head_revision() or ""] == APP_TABLES
 
-    await upgrade(database_url, "0001")
-    assert await current_revision(database_url) == "0001"
-    assert await tables(database_url) == APP_TABLES - {"processed_messages"}
-
-    await upgrade(database_url)
-    assert await current_revision(database_url) == "0002"
-    assert await tables(database_url) == APP_TABLES
-
-    await downgrade(database_url, "0001")
-    assert await current_revision(database_url) == "0001"
-    assert await tables(database_url) == APP_TABLES - {"processed_messages"}
+    for revision in reversed(revisions()[:-1]):
+        await downgrade(database_url, revision)
+        assert await current_revision(database_url) == revision
+        assert await tables(database_url) == tables_at[revision]
 
     await downgrade(database_url, "base")
     assert await current_revision(database_url) is None
     assert await tables(database_url) == set()
 
     await upgrade(database_url, "head")
-    assert await current_revision(database_url) == "0002"
+    assert await current_revision(database_url) == head_revision()
     assert await tables(database_url) == APP_TABLES
 
 
 async def test_upgrading_an_up_to_date_database_does_nothing(database_url: str) -> None:
     await upgrade(database_url)
     await upgrade(database_url)
-    assert await current_revision(database_url) == "0002"
+    assert await current_revision(database_url) == head_revision()
 
 
 async def test_autogenerate_finds_no_difference_between_migrations_and_models(database_url: str) -> None:
@@ -87,7 +111,7 @@ async def test_autogenerate_check_does_notice_a_missing_migration(database_url: 
     """Guards the test above: the comparison must be able to fail."""
     await upgrade(database_url, "0001")
     found = await differences(database_url)
-    assert [(diff[0], diff[1].name) for diff in found] == [("add_table", "processed_messages")]
+    assert {diff[1].name for diff in found if diff[0] == "add_table"} == APP_TABLES - SEED_TABLES
 
 
 async def test_metadata_indexes_and_constraints_have_their_agreed_names(database_url: str) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 from tracktion_shared.storage.database import Database
 from tracktion_shared.storage.engine import make_engine
 from tracktion_shared.storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
-from tracktion_shared.storage.models import Base, MetadataEntry, ProcessedMessage, Recording, Tracklist
+from tracktion_shared.storage.models import Base, MetadataEntry, OutboxMessage, ProcessedMessage, Recording, Tracklist
 from tracktion_shared.storage.repositories import (
     InboxRepository,
     MetadataRepository,
+    OutboxRepository,
     RecordingRepository,
     TracklistRepository,
 )
@@ -32,6 +33,8 @@ __all__ = [
     "InboxRepository",
     "MetadataEntry",
     "MetadataRepository",
+    "OutboxMessage",
+    "OutboxRepository",
     "ProcessedMessage",
     "Recording",
     "RecordingRepository",

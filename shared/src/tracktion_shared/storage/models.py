@@ -12,12 +12,26 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
-__all__ = ["Base", "MetadataEntry", "ProcessedMessage", "Recording", "Tracklist", "UtcDateTime"]
+__all__ = ["Base", "MetadataEntry", "OutboxMessage", "ProcessedMessage", "Recording", "Tracklist", "UtcDateTime"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -120,3 +134,21 @@ class ProcessedMessage(Base):
     consumer: Mapped[str] = mapped_column(primary_key=True)
     message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     processed_at: Mapped[CreatedAt]
+
+
+class OutboxMessage(Base):
+    """The outbox: a message to publish, stored in the same transaction as the work that caused it.
+
+    Publishing after COMMIT can fail (broker down, process killed); publishing before it can announce work that then
+    rolls back. Storing the message with the work and publishing it from here afterwards means it is sent at least
+    once if and only if the work was committed.
+    """
+
+    __tablename__ = "outbox"
+
+    # An increasing id keeps the publishing order; SQLite only auto-increments a plain INTEGER primary key.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    routing_key: Mapped[str]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    created_at: Mapped[CreatedAt]

@@ -12,13 +12,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tracktion_shared.storage.models import Base, MetadataEntry, ProcessedMessage, Recording, Tracklist
+from tracktion_shared.messages import Message, encode
+from tracktion_shared.storage.models import Base, MetadataEntry, OutboxMessage, ProcessedMessage, Recording, Tracklist
+from tracktion_shared.tracing import inject_context
 
-__all__ = ["InboxRepository", "MetadataRepository", "RecordingRepository", "TracklistRepository"]
+__all__ = ["InboxRepository", "MetadataRepository", "OutboxRepository", "RecordingRepository", "TracklistRepository"]
 
 
 def _insert(session: AsyncSession, entity: type[Base]) -> postgresql.Insert | sqlite.Insert:
@@ -163,3 +165,26 @@ class InboxRepository:
             .returning(ProcessedMessage.message_id)
         )
         return (await self._session.execute(statement)).first() is not None
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: Message) -> None:
+        """Store ``message`` for publishing once this transaction commits, with the current trace context."""
+        headers: dict[str, Any] = {}
+        inject_context(headers)
+        self._session.add(OutboxMessage(routing_key=message.type, body=encode(message), headers=headers))
+        await self._session.flush()
+
+    async def take(self, limit: int) -> Sequence[OutboxMessage]:
+        """The oldest unpublished messages, locked against other relays (PostgreSQL skips rows others hold)."""
+        statement = select(OutboxMessage).order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+        return (await self._session.scalars(statement)).all()
+
+    async def remove(self, ids: Sequence[int]) -> None:
+        await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+
+    async def count(self) -> int:
+        return await self._session.scalar(select(func.count()).select_from(OutboxMessage)) or 0

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tracktion_shared.storage.repositories import (
     InboxRepository,
     MetadataRepository,
+    OutboxRepository,
     RecordingRepository,
     TracklistRepository,
 )
@@ -21,7 +22,7 @@ __all__ = ["UnitOfWork"]
 class UnitOfWork:
     """The repositories of one open transaction; obtained from ``Database.transaction()`` or ``Database.run()``."""
 
-    __slots__ = ("inbox", "metadata", "recordings", "session", "tracklists")
+    __slots__ = ("inbox", "metadata", "outbox", "recordings", "session", "tracklists")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -29,3 +30,4 @@ class UnitOfWork:
         self.metadata = MetadataRepository(session)
         self.tracklists = TracklistRepository(session)
         self.inbox = InboxRepository(session)
+        self.outbox = OutboxRepository(session)
