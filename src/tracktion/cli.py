@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from importlib.metadata import version
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from tracktion import services
 from tracktion_shared.config import Settings, redact_url
+from tracktion_shared.errors import TracktionError
 from tracktion_shared.runtime import run_service
 from tracktion_shared.storage import current_revision, downgrade, upgrade
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(help="Catalog and analyse a DJ/music collection.", no_args_is_help=True, add_completion=False)
+T = TypeVar("T")
+
+# Locals in tracebacks would print connection URLs with their passwords.
+app = typer.Typer(
+    help="Catalog and analyse a DJ/music collection.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 err = Console(stderr=True)
+
+
+def run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; tracktion's own errors become one line on stderr and exit status 2, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except TracktionError as exc:
+        err.print(f"[red]error:[/] {redact_url(str(exc))}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def _version_callback(value: bool) -> None:
@@ -42,22 +61,22 @@ def _root(
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply schema migrations to TRACKTION_DATABASE_URL (default: the embedded SQLite file)."""
     url = Settings().database_url_value()
-    asyncio.run(upgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {asyncio.run(current_revision(url))}")
+    run(upgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}", highlight=False)
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or 0001.")]) -> None:
     """Undo schema migrations down to REVISION."""
     url = Settings().database_url_value()
-    asyncio.run(downgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {asyncio.run(current_revision(url))}")
+    run(downgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}", highlight=False)
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's current schema revision."""
-    typer.echo(asyncio.run(current_revision(Settings().database_url_value())) or "none")
+    typer.echo(run(current_revision(Settings().database_url_value())) or "none")
 
 
 @app.command("service")

@@ -1,0 +1,5 @@
+"""``python -m tracktion`` is the ``tracktion`` command."""
+
+from tracktion.cli import main
+
+main()
