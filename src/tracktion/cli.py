@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from importlib.metadata import version
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tracktion import services
+from tracktion.console import err, fail, run
 from tracktion_shared.config import Settings, redact_url
-from tracktion_shared.errors import TracktionError
 from tracktion_shared.runtime import run_service
 from tracktion_shared.storage import current_revision, downgrade, upgrade
 
 __all__ = ["app", "main"]
-
-T = TypeVar("T")
 
 # Locals in tracebacks would print connection URLs with their passwords.
 app = typer.Typer(
@@ -29,17 +24,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-err = Console(stderr=True)
-
-
-def run(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work``; tracktion's own errors become one line on stderr and exit status 2, not a traceback."""
-    try:
-        return asyncio.run(work)
-    except TracktionError as exc:
-        err.print(f"[red]error:[/] {redact_url(str(exc))}", highlight=False)
-        raise typer.Exit(2) from exc
 
 
 def _version_callback(value: bool) -> None:
@@ -62,7 +46,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply schema migrations to TRACKTION_DATABASE_URL (default: the embedded SQLite file)."""
     url = Settings().database_url_value()
     run(upgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}", highlight=False)
+    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}")
 
 
 @db_app.command("downgrade")
@@ -70,7 +54,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     """Undo schema migrations down to REVISION."""
     url = Settings().database_url_value()
     run(downgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}", highlight=False)
+    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}")
 
 
 @db_app.command("current")
@@ -85,9 +69,11 @@ def service(name: Annotated[str, typer.Argument(help="Service to run, e.g. catal
     try:
         main_fn = services.load_service(name)
     except LookupError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc)) from exc
     run_service(name, main_fn)
+
+
+# -- command groups that live in tracktion.commands.<module> are registered here, one line each ---------------
 
 
 def main() -> None:
