@@ -117,6 +117,23 @@ async def test_messages_are_persistent_json_with_their_ids(rabbit_factory: BusHa
     assert second.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
 
 
+async def test_a_message_published_before_its_consumer_ever_started_waits_for_it(rabbit_factory: BusHarness) -> None:
+    """Services start in any order: the routing table is declared by whichever starts first (here the publisher)."""
+    publisher = await start(rabbit(rabbit_factory, declare={"late": [FileDiscovered]}))
+    message = discovered("/music/early.flac")
+    await asyncio.wait_for(publisher.publish(message), timeout=TIMEOUT)
+
+    got: list[Message] = []
+
+    async def late(received: Message) -> None:
+        got.append(received)
+
+    consumer = rabbit(rabbit_factory)
+    consumer.subscribe("late", [FileDiscovered], late)
+    await start(consumer)
+    await eventually(lambda: got == [message], "the early message")
+
+
 async def test_changed_retry_delay_is_a_clear_config_error(rabbit_factory: BusHarness) -> None:
     async def handler(message: Message) -> None:
         return None

@@ -13,6 +13,7 @@ from tracktion_shared.bus.rabbitmq import MAX_RETRY_LEVEL, _amqp_headers, _messa
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import ConfigError
 from tracktion_shared.messages import FileDiscovered
+from tracktion_shared.routes import ROUTES
 
 
 def settings(**values: object) -> Settings:
@@ -38,6 +39,7 @@ def test_with_a_broker_url_rabbitmq_is_used_and_the_password_stays_hidden() -> N
     assert isinstance(bus, RabbitMQBus)
     assert bus.topology.prefix == "tt"
     assert bus.prefetch == 16
+    assert bus.declare == dict(ROUTES), "every consumer queue is declared, whichever service starts first"
     assert bus.policy == RetryPolicy(max_retries=3, base_delay=5.0)
     assert "s3cret" not in repr(bus)
     assert bus.url == "amqp://tracktion:***@rabbit:5672/prod"

@@ -6,6 +6,7 @@ from tracktion_shared.bus.base import Bus, RetryPolicy
 from tracktion_shared.bus.inprocess import InProcessBus
 from tracktion_shared.bus.rabbitmq import RabbitMQBus
 from tracktion_shared.config import Settings
+from tracktion_shared.routes import ROUTES
 
 __all__ = ["create_bus", "retry_policy"]
 
@@ -18,10 +19,13 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 def create_bus(settings: Settings) -> Bus:
     """A new, unstarted bus: :class:`RabbitMQBus` if ``amqp_url`` is set (not empty), else :class:`InProcessBus`.
 
-    A new user configures nothing and gets the in-process bus; setting ``TRACKTION_AMQP_URL`` moves the same services
-    onto RabbitMQ without code changes.
+    RabbitMQ declares every consumer queue of :data:`~tracktion_shared.routes.ROUTES` at start, so messages
+    published before a consumer's first start wait for it. A new user configures nothing and gets the in-process
+    bus; setting ``TRACKTION_AMQP_URL`` moves the same services onto RabbitMQ without code changes.
     """
     url = Settings.secret(settings.amqp_url)
     if url:
-        return RabbitMQBus(url, retry_policy(settings), prefix=settings.bus_prefix, prefetch=settings.bus_prefetch)
+        return RabbitMQBus(
+            url, retry_policy(settings), prefix=settings.bus_prefix, prefetch=settings.bus_prefetch, declare=ROUTES
+        )
     return InProcessBus(retry_policy(settings), prefetch=settings.bus_prefetch)

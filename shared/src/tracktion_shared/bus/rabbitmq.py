@@ -71,7 +71,7 @@ from tracktion_shared.bus.base import (
 )
 from tracktion_shared.config import redact_url
 from tracktion_shared.errors import ConfigError
-from tracktion_shared.messages import Message
+from tracktion_shared.messages import Message, routing_key
 
 __all__ = ["MAX_RETRY_LEVEL", "RabbitMQBus", "Topology", "delete_topology", "retry_level"]
 
@@ -210,6 +210,7 @@ class RabbitMQBus(Bus):
         connect_timeout: float = 30.0,
         close_timeout: float = 30.0,
         reconnect_interval: float = 2.0,
+        declare: Mapping[str, Sequence[type[Message]]] | None = None,
     ) -> None:
         super().__init__(policy)
         if not url.startswith(("amqp://", "amqps://")):
@@ -224,6 +225,8 @@ class RabbitMQBus(Bus):
         self.connect_timeout = connect_timeout
         self.close_timeout = close_timeout
         self.reconnect_interval = reconnect_interval
+        #: consumers whose queues and bindings are declared at start even when they are not consumed here.
+        self.declare = {validate_name("consumer", name): tuple(types) for name, types in (declare or {}).items()}
         self._connection: AbstractRobustConnection | None = None
         self._publisher: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -276,6 +279,10 @@ class RabbitMQBus(Bus):
             self._exchange = await self._publisher.declare_exchange(
                 self.topology.exchange, ExchangeType.TOPIC, durable=True
             )
+            subscribed = {s.consumer for s in self.subscriptions}
+            for consumer, types in self.declare.items():
+                if consumer not in subscribed:
+                    await self._declare_elsewhere_consumed(consumer, types)
             for subscription in self.subscriptions:
                 await self._start_consumer(subscription)
         except (AuthenticationError, ProbableAuthenticationError) as exc:
@@ -371,6 +378,14 @@ class RabbitMQBus(Bus):
             await self._declare_retry_queue(consumer, level)
         tag = await queue.consume(partial(self._on_message, subscription))
         self._consumers.append((queue, tag))
+
+    async def _declare_elsewhere_consumed(self, consumer: str, types: Sequence[type[Message]]) -> None:
+        """Declare and bind the queue of a consumer that runs in another process, so it collects messages now."""
+        if self._publisher is None or self._exchange is None:
+            raise RuntimeError("the bus is not started")
+        queue = await self._publisher.declare_queue(self.topology.queue(consumer), durable=True)
+        for message_type in types:
+            await queue.bind(self._exchange, routing_key(message_type))
 
     # -- topology -----------------------------------------------------------------------------------------------
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from tracktion_shared.bus.base import Bus, RetryPolicy
 from tracktion_shared.bus.inprocess import InProcessBus
 from tracktion_shared.bus.rabbitmq import RabbitMQBus, delete_topology
+from tracktion_shared.messages import Message
 
 __all__ = ["DEFAULT_TEST_AMQP_URL", "BusHarness", "BusKind", "unique_prefix"]
 
@@ -58,7 +60,13 @@ class BusHarness:
         self.reconnect_interval = reconnect_interval
         self.buses: list[Bus] = []
 
-    def __call__(self, *, policy: RetryPolicy | None = None, prefetch: int | None = None) -> Bus:
+    def __call__(
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        prefetch: int | None = None,
+        declare: Mapping[str, Sequence[type[Message]]] | None = None,
+    ) -> Bus:
         policy = policy or self.policy
         prefetch = prefetch or self.prefetch
         bus: Bus
@@ -73,6 +81,7 @@ class BusHarness:
                 reconnect_interval=self.reconnect_interval,
                 connect_timeout=10.0,
                 close_timeout=10.0,
+                declare=declare,
             )
         else:
             bus = InProcessBus(policy, prefetch=prefetch, close_timeout=10.0)
@@ -112,6 +121,8 @@ class BusHarness:
         consumers: set[str] = set()
         for bus in self.buses:
             consumers.update(s.consumer for s in bus.subscriptions)
+            if isinstance(bus, RabbitMQBus):
+                consumers.update(bus.declare)
             with contextlib.suppress(Exception):
                 if isinstance(bus, RabbitMQBus | InProcessBus):
                     await bus.close(grace=1)

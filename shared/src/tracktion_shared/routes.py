@@ -1,0 +1,33 @@
+"""Who consumes what, for the whole system: one table every service and the bus read.
+
+RabbitMQ drops a message published under a routing key no queue is bound to. Services start in any order (and the
+analysis workers may be scaled to zero while their queue fills), so the RabbitMQ bus declares every consumer's
+queue and bindings from this table when any service starts, and a message is never published into the void. Each
+service subscribes with its own row, so the table cannot drift from what the services really consume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tracktion_shared.messages import (
+    FileChanged,
+    FileDeleted,
+    FileDiscovered,
+    FileMoved,
+    Message,
+    RecordingCataloged,
+    ScanCompleted,
+)
+
+__all__ = ["ANALYSIS", "CATALOG", "ROUTES", "TRACKLIST"]
+
+CATALOG = "catalog"
+ANALYSIS = "analysis"
+TRACKLIST = "tracklist"
+
+ROUTES: Mapping[str, tuple[type[Message], ...]] = {
+    CATALOG: (FileDiscovered, FileChanged, FileMoved, FileDeleted, ScanCompleted),
+    ANALYSIS: (RecordingCataloged,),
+    TRACKLIST: (RecordingCataloged,),
+}
