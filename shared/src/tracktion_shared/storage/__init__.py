@@ -14,8 +14,18 @@ from __future__ import annotations
 from tracktion_shared.storage.database import Database
 from tracktion_shared.storage.engine import make_engine
 from tracktion_shared.storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
-from tracktion_shared.storage.models import Base, MetadataEntry, OutboxMessage, ProcessedMessage, Recording, Tracklist
+from tracktion_shared.storage.models import (
+    Base,
+    FileEntry,
+    MetadataEntry,
+    OutboxMessage,
+    ProcessedMessage,
+    Recording,
+    Tracklist,
+)
 from tracktion_shared.storage.repositories import (
+    FileRepository,
+    FileStat,
     InboxRepository,
     MetadataRepository,
     OutboxRepository,
@@ -30,6 +40,9 @@ __all__ = [
     "Backend",
     "Base",
     "Database",
+    "FileEntry",
+    "FileRepository",
+    "FileStat",
     "InboxRepository",
     "MetadataEntry",
     "MetadataRepository",

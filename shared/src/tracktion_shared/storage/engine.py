@@ -6,7 +6,10 @@ keys are off unless asked for (so ``ON DELETE CASCADE`` would silently do nothin
 block the writer where WAL does not, and without a busy timeout a second writer fails at once instead of waiting.
 Python's sqlite3 module also opens transactions late and only before INSERT/UPDATE/DELETE, so reads and DDL would
 run outside them; SQLAlchemy's documented recipe (emit our own BEGIN) makes a SQLite transaction, migrations
-included, as atomic as a PostgreSQL one.
+included, as atomic as a PostgreSQL one. The BEGIN is IMMEDIATE: a deferred transaction that reads and then writes
+must upgrade its lock, and when another writer holds it SQLite fails at once ("database is locked") instead of
+waiting out the busy timeout. Taking the write lock up front makes concurrent writers queue; WAL readers of other
+connections are not blocked by it.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float, foreign_keys:
             cursor.close()
 
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)

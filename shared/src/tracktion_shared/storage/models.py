@@ -15,8 +15,10 @@ from typing import Annotated, Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -31,7 +33,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
-__all__ = ["Base", "MetadataEntry", "OutboxMessage", "ProcessedMessage", "Recording", "Tracklist", "UtcDateTime"]
+__all__ = [
+    "Base",
+    "FileEntry",
+    "MetadataEntry",
+    "OutboxMessage",
+    "ProcessedMessage",
+    "Recording",
+    "Tracklist",
+    "UtcDateTime",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -152,3 +163,42 @@ class OutboxMessage(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     created_at: Mapped[CreatedAt]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FileEntry(Base):
+    """One path the catalog knows. A recording is content; this is a place where that content is (or was).
+
+    Copies of the same audio are several files of one recording; the recording's ``file_path`` is its primary one.
+    An unreadable file has no recording. ``size``/``mtime`` are what the file had when it was last read, so a rescan
+    that reports the same pair needs no hashing.
+
+    ``status``: ``present`` (on disk and cataloged), ``missing`` (gone; the recording is kept for when it comes
+    back), ``failed`` (there but unreadable; ``error`` says why, and it is tried again when size or mtime change).
+    """
+
+    __tablename__ = "files"
+    __table_args__ = (
+        CheckConstraint("status IN ('present', 'missing', 'failed')", name="status"),
+        Index("idx_files_recording_id", "recording_id"),
+        Index("idx_files_status", "status"),
+        Index("idx_files_last_scan_id", "last_scan_id"),
+    )
+
+    id: Mapped[UuidPk]
+    path: Mapped[str] = mapped_column(unique=True)
+    # SET NULL, not CASCADE: deleting a recording forgets what the file held, not that the file is there
+    recording_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    mtime: Mapped[float | None] = mapped_column(Double)
+    status: Mapped[str]
+    error: Mapped[str | None]
+    last_scan_id: Mapped[uuid.UUID | None]
+    # set in Python on every write: a server-side onupdate would expire the attribute, and reading an expired
+    # attribute outside an awaited load fails under asyncio
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, server_default=func.now(), default=_utcnow, onupdate=_utcnow
+    )

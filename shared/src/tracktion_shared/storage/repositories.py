@@ -10,17 +10,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracktion_shared.messages import Message, encode
-from tracktion_shared.storage.models import Base, MetadataEntry, OutboxMessage, ProcessedMessage, Recording, Tracklist
+from tracktion_shared.storage.models import (
+    Base,
+    FileEntry,
+    MetadataEntry,
+    OutboxMessage,
+    ProcessedMessage,
+    Recording,
+    Tracklist,
+)
 from tracktion_shared.tracing import inject_context
 
-__all__ = ["InboxRepository", "MetadataRepository", "OutboxRepository", "RecordingRepository", "TracklistRepository"]
+__all__ = [
+    "FileRepository",
+    "FileStat",
+    "InboxRepository",
+    "MetadataRepository",
+    "OutboxRepository",
+    "RecordingRepository",
+    "TracklistRepository",
+]
 
 
 def _insert(session: AsyncSession, entity: type[Base]) -> postgresql.Insert | sqlite.Insert:
@@ -83,6 +100,14 @@ class RecordingRepository:
             await self._session.flush()
         return recording
 
+    async def update_hashes(self, recording_id: uuid.UUID, sha256_hash: str, xxh128_hash: str) -> None:
+        """Give a recording new content hashes (its file was modified); a hash already taken raises here."""
+        await self._session.execute(
+            update(Recording)
+            .where(Recording.id == recording_id)
+            .values(sha256_hash=sha256_hash, xxh128_hash=xxh128_hash)
+        )
+
     async def delete(self, recording_id: uuid.UUID) -> bool:
         """Delete a recording with its tracklists and metadata (the database cascades); False when it was absent."""
         statement = delete(Recording).where(Recording.id == recording_id).returning(Recording.id)
@@ -107,6 +132,13 @@ class MetadataRepository:
         )
         rows = [{"recording_id": recording_id, "key": key, "value": value} for key, value in values.items()]
         await self._session.execute(statement, rows)
+
+    async def delete_keys(self, recording_id: uuid.UUID, keys: Sequence[str]) -> None:
+        """Remove these keys of the recording (a tag its new content no longer has); absent keys are ignored."""
+        if keys:
+            await self._session.execute(
+                delete(MetadataEntry).where(MetadataEntry.recording_id == recording_id, MetadataEntry.key.in_(keys))
+            )
 
     async def get_all(self, recording_id: uuid.UUID) -> dict[str, str]:
         statement = (
@@ -166,6 +198,21 @@ class InboxRepository:
         )
         return (await self._session.execute(statement)).first() is not None
 
+    async def claim_many(self, consumer: str, message_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The ids among ``message_ids`` that ``consumer`` claims now; the others it had already handled.
+
+        :meth:`claim` for a batch in one round trip: where commits are grouped (a rescan confirms hundreds of
+        unchanged files per transaction), one statement per message would cost more than the work itself.
+        """
+        if not message_ids:
+            return set()
+        insert = _insert(self._session, ProcessedMessage)
+        statement = insert.on_conflict_do_nothing(
+            index_elements=[ProcessedMessage.consumer, ProcessedMessage.message_id]
+        ).returning(ProcessedMessage.message_id)
+        rows = [{"consumer": consumer, "message_id": message_id} for message_id in dict.fromkeys(message_ids)]
+        return set((await self._session.execute(statement, rows)).scalars())
+
 
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -188,3 +235,156 @@ class OutboxRepository:
 
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """The columns of a ``files`` row that decide whether a reported file needs reading again."""
+
+    id: uuid.UUID
+    path: str
+    status: str
+    size: int | None
+    mtime: float | None
+    recording_id: uuid.UUID | None
+
+
+class FileRepository:
+    """The ``files`` table: paths, what recording each holds, and whether it is there.
+
+    "Under a folder" compares a path prefix exactly (``substr``), not with ``LIKE``: SQLite's LIKE ignores case and
+    both treat ``_`` and ``%`` in a path as wildcards. Pass the folder with its trailing separator.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_by_path(self, path: str) -> FileEntry | None:
+        return (await self._session.scalars(select(FileEntry).where(FileEntry.path == path))).one_or_none()
+
+    async def stats_by_paths(self, paths: Sequence[str]) -> dict[str, FileStat]:
+        """What the catalog stored about those of ``paths`` it knows, by path: one query, no ORM entities.
+
+        A rescan asks this for every file of the library, so it skips the cost of building and tracking entities.
+        """
+        if not paths:
+            return {}
+        statement = select(
+            FileEntry.id, FileEntry.path, FileEntry.status, FileEntry.size, FileEntry.mtime, FileEntry.recording_id
+        ).where(FileEntry.path.in_(set(paths)))
+        return {row.path: FileStat(*row) for row in await self._session.execute(statement)}
+
+    async def save(
+        self,
+        path: str,
+        *,
+        status: str,
+        recording_id: uuid.UUID | None = None,
+        size: int | None = None,
+        mtime: float | None = None,
+        error: str | None = None,
+        last_scan_id: uuid.UUID | None = None,
+    ) -> FileEntry:
+        """Insert the row for ``path`` or overwrite every field of it; a concurrent insert raises IntegrityError."""
+        entry = await self.get_by_path(path)
+        if entry is None:
+            entry = FileEntry(path=path, status=status)
+            self._session.add(entry)
+        entry.status = status
+        entry.recording_id = recording_id
+        entry.size = size
+        entry.mtime = mtime
+        entry.error = error
+        entry.last_scan_id = last_scan_id
+        await self._session.flush()
+        return entry
+
+    async def move(self, old_path: str, new_path: str) -> FileEntry | None:
+        """Give the row at ``old_path`` the path ``new_path`` (whose own row the caller removed); None if absent."""
+        entry = await self.get_by_path(old_path)
+        if entry is not None:
+            entry.path = new_path
+            await self._session.flush()
+        return entry
+
+    async def delete_by_path(self, path: str) -> FileEntry | None:
+        """Remove the row at ``path`` and return it (as it was), or None when there was none."""
+        entry = await self.get_by_path(path)
+        if entry is not None:
+            await self._session.delete(entry)
+            await self._session.flush()
+        return entry
+
+    async def mark_seen(self, ids: Sequence[uuid.UUID], scan_id: uuid.UUID) -> None:
+        """Record that scan ``scan_id`` saw these files (nothing else about them changes).
+
+        Entities of these rows already loaded in this session keep their old ``last_scan_id``: a rescan calls this
+        for thousands of rows, and keeping loaded entities in step would cost more than the update.
+        """
+        if ids:
+            await self._session.execute(
+                update(FileEntry)
+                .where(FileEntry.id.in_(ids))
+                .values(last_scan_id=scan_id)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def mark_missing(self, ids: Sequence[uuid.UUID], error: str | None = None) -> None:
+        if ids:
+            await self._session.execute(
+                update(FileEntry).where(FileEntry.id.in_(ids)).values(status="missing", error=error)
+            )
+
+    async def for_recording(self, recording_id: uuid.UUID, *, status: str | None = None) -> Sequence[FileEntry]:
+        """The recording's files (with ``status`` only, if given), by path."""
+        statement = select(FileEntry).where(FileEntry.recording_id == recording_id)
+        if status is not None:
+            statement = statement.where(FileEntry.status == status)
+        return (await self._session.scalars(statement.order_by(FileEntry.path))).all()
+
+    async def for_recordings(self, recording_ids: Sequence[uuid.UUID]) -> Sequence[FileEntry]:
+        """The files of several recordings at once, by path."""
+        if not recording_ids:
+            return []
+        statement = select(FileEntry).where(FileEntry.recording_id.in_(recording_ids)).order_by(FileEntry.path)
+        return (await self._session.scalars(statement)).all()
+
+    async def unseen_under(self, prefix: str, scan_id: uuid.UUID, statuses: Sequence[str]) -> Sequence[FileEntry]:
+        """Files under ``prefix`` with one of ``statuses`` that scan ``scan_id`` did not see."""
+        statement = select(FileEntry).where(
+            _under(prefix),
+            FileEntry.status.in_(statuses),
+            or_(FileEntry.last_scan_id.is_(None), FileEntry.last_scan_id != scan_id),
+        )
+        return (await self._session.scalars(statement.order_by(FileEntry.path))).all()
+
+    async def under(self, prefix: str, status: str) -> Sequence[FileEntry]:
+        """Files under ``prefix`` with ``status``, by path."""
+        statement = select(FileEntry).where(_under(prefix), FileEntry.status == status).order_by(FileEntry.path)
+        return (await self._session.scalars(statement)).all()
+
+    async def count_seen(self, scan_id: uuid.UUID) -> int:
+        """How many files scan ``scan_id`` has reported so far (and the catalog has handled)."""
+        statement = select(func.count()).select_from(FileEntry).where(FileEntry.last_scan_id == scan_id)
+        return await self._session.scalar(statement) or 0
+
+    async def count_recordings_under(self, prefix: str) -> int:
+        """How many recordings have a present file under ``prefix``."""
+        statement = select(func.count(func.distinct(FileEntry.recording_id))).where(
+            _under(prefix), FileEntry.status == "present", FileEntry.recording_id.is_not(None)
+        )
+        return await self._session.scalar(statement) or 0
+
+    async def duplicates_under(self, prefix: str) -> Sequence[str]:
+        """Present files under ``prefix`` that are not their recording's primary path: copies, by path."""
+        statement = (
+            select(FileEntry.path)
+            .join(Recording, Recording.id == FileEntry.recording_id)
+            .where(_under(prefix), FileEntry.status == "present", Recording.file_path != FileEntry.path)
+            .order_by(FileEntry.path)
+        )
+        return (await self._session.scalars(statement)).all()
+
+
+def _under(prefix: str) -> ColumnElement[bool]:
+    return func.substr(FileEntry.path, 1, len(prefix)) == prefix

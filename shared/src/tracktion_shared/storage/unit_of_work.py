@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tracktion_shared.storage.repositories import (
+    FileRepository,
     InboxRepository,
     MetadataRepository,
     OutboxRepository,
@@ -22,7 +23,7 @@ __all__ = ["UnitOfWork"]
 class UnitOfWork:
     """The repositories of one open transaction; obtained from ``Database.transaction()`` or ``Database.run()``."""
 
-    __slots__ = ("inbox", "metadata", "outbox", "recordings", "session", "tracklists")
+    __slots__ = ("files", "inbox", "metadata", "outbox", "recordings", "session", "tracklists")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -31,3 +32,4 @@ class UnitOfWork:
         self.tracklists = TracklistRepository(session)
         self.inbox = InboxRepository(session)
         self.outbox = OutboxRepository(session)
+        self.files = FileRepository(session)

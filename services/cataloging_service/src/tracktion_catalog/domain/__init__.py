@@ -1,0 +1,1 @@
+"""Pure decisions of the catalog: no files, no database, no bus. Everything here is tested without I/O."""

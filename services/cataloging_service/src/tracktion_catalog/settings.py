@@ -1,0 +1,50 @@
+"""The catalog's own settings, from ``TRACKTION_CATALOG_*`` environment variables.
+
+Kept apart from the shared :class:`~tracktion_shared.config.Settings` (database, bus, logging) because only this
+service reads them; the embedded CLI builds one directly. The defaults suit the 2-core machines tracktion targets.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["CatalogSettings"]
+
+MIB = 1024 * 1024
+
+
+def _cores() -> int:
+    return max(1, min(os.cpu_count() or 1, 16))
+
+
+class CatalogSettings(BaseSettings):
+    """How the catalog reads files. Every field has a default."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKTION_CATALOG_", extra="ignore", frozen=True)
+
+    hash_chunk_size: int = Field(
+        default=MIB,
+        ge=64 * 1024,
+        le=64 * MIB,
+        description="bytes read per step while hashing: large enough that hashing, not Python, dominates; "
+        "memory stays at about this much per file being hashed",
+    )
+    concurrency: int = Field(
+        default_factory=_cores,
+        ge=1,
+        le=64,
+        description="files read and hashed at once; hashlib and xxhash release the GIL, so one per core keeps all "
+        "cores busy (a single spinning disk may prefer 1)",
+    )
+    skip_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="at most this many unchanged files are confirmed in one transaction during a rescan",
+    )
+    relay_interval: float = Field(
+        default=2.0, gt=0, description="seconds between sweeps of the outbox for messages left by a crash"
+    )
