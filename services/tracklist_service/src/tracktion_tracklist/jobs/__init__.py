@@ -1,0 +1,1 @@
+"""Consumers: one module each, message -> domain -> adapters."""

@@ -1,0 +1,241 @@
+"""``tracktion tracklist parse|search|fetch|import`` and ``tracktion cue``: tracklists and cue sheets by hand.
+
+Thin: read the arguments, call :mod:`tracktion_tracklist`, print. Results go to stdout (``--json`` for machines),
+messages to stderr. Exit status 2 is an error, 3 a block page (captcha, JavaScript challenge, Cloudflare): the site
+refused to answer, which says nothing about whether the set has a tracklist -- try again later.
+
+Storing a fetched or imported tracklist in the catalog database (``tracklists`` table) is not done here yet; these
+commands write the ``.cue`` sheet and print the tracklist.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tracktion.console import err, fail, run
+from tracktion_shared.cache import create_cache
+from tracktion_shared.config import Settings
+from tracktion_tracklist import (
+    Blocked,
+    ImportFormatError,
+    PageFormatError,
+    SearchCandidate,
+    Tracklist,
+    TracklistClient,
+    TracklistSettings,
+    WrittenCue,
+    describe_recording,
+    parse_manual,
+    parse_tracklist_page,
+    score,
+    write_cue,
+)
+from tracktion_tracklist.service import CACHE_NAMESPACE
+
+__all__ = ["BLOCKED_EXIT", "app", "cue", "register"]
+
+#: exit status for "the site showed a block page"
+BLOCKED_EXIT = 3
+
+app = typer.Typer(help="Find, parse and import DJ-set tracklists; write .cue sheets.", no_args_is_help=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+Recording = Annotated[
+    Path, typer.Option("--recording", "-r", help="The set's audio file; the .cue goes beside it.", show_default=False)
+]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the .cue here instead.", show_default=False)]
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``tracklist`` (sub-commands) and ``cue`` to the root CLI."""
+    root.add_typer(app, name="tracklist")
+    root.command("cue")(cue)
+
+
+def _payload(tracklist: Tracklist) -> dict[str, Any]:
+    data = tracklist.to_json()
+    return {key: data[key] for key in ("title", "url", "date", "djs", "tracks")}
+
+
+def _print_tracklist(tracklist: Tracklist, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(_payload(tracklist), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=tracklist.title or "tracklist", caption=tracklist.url or None)
+    for column in ("#", "time", "artist", "title", "label"):
+        table.add_column(column)
+    for t in tracklist.tracks:
+        time = "" if t.start_s is None else f"{int(t.start_s) // 60}:{int(t.start_s) % 60:02d}"
+        mark = "w/" if t.mashup_linked else str(t.position)
+        table.add_row(mark, time, t.artist, t.title + ("" if t.identified else " (unidentified)"), t.label or "")
+    Console().print(table)
+
+
+def _blocked(where: str, blocked: Blocked) -> typer.Exit:
+    return fail(f"{where}: {blocked.describe()} -- not a missing tracklist; try again later", code=BLOCKED_EXIT)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _write(tracklist: Tracklist, recording: Path, output: Path | None) -> WrittenCue:
+    if not recording.is_file():
+        raise fail(f"no such audio file: {recording}")
+    settings = TracklistSettings()
+    written = write_cue(
+        tracklist, recording, cue_dir=settings.cue_dir, library_root=settings.library_root, output=output
+    )
+    untimed = sum(1 for _, why in written.sheet.omitted if why == "untimed")
+    note = f", {untimed} untimed left out" if untimed else ""
+    others = len(written.sheet.omitted) - untimed
+    note += f", {others} more left out (see its REM lines)" if others else ""
+    err.print(f"wrote {written.path} ({len(written.sheet.written)} tracks{note})")
+    return written
+
+
+def _load_tracklist(path: Path) -> Tracklist:
+    """A saved page (.html), or a typed/JSON tracklist (anything else); problems are printed, not fatal."""
+    text = _read(path)
+    if path.suffix.lower() in (".html", ".htm"):
+        try:
+            page = parse_tracklist_page(text)
+        except PageFormatError as exc:
+            raise fail(f"{path}: {exc}") from exc
+        if isinstance(page, Blocked):
+            raise _blocked(str(path), page)
+        return page
+    try:
+        result = parse_manual(text)
+    except ImportFormatError as exc:
+        raise fail(f"{path}: {exc}") from exc
+    for problem in result.problems:
+        err.print(f"[yellow]warning:[/] {path}: {problem}")
+    if not result.tracklist.tracks:
+        raise fail(f"{path}: no track could be read")
+    return result.tracklist
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+
+
+@app.command("parse")
+def parse(
+    page: Annotated[Path, typer.Argument(help="A saved tracklist page (.html).", show_default=False)],
+    as_json: AsJson = False,
+) -> None:
+    """Parse a saved 1001tracklists page offline. Exits 3 when the page is a block/captcha/challenge page."""
+    try:
+        result = parse_tracklist_page(_read(page))
+    except PageFormatError as exc:
+        raise fail(f"{page}: {exc}") from exc
+    if isinstance(result, Blocked):
+        raise _blocked(str(page), result)
+    _print_tracklist(result, as_json)
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="DJ, event, date -- or a file name.", show_default=False)],
+    as_json: AsJson = False,
+) -> None:
+    """Search the site for tracklists; results are scored against QUERY as if it were the recording's name."""
+    settings = TracklistSettings()
+    description = describe_recording(query.replace("/", " ") + ".x", {})  # read like a file name
+    results = run(_search(settings, query))
+    if isinstance(results, Blocked):
+        raise _blocked("search", results)
+    scored = sorted(((score(description, c), c) for c in results), key=lambda pair: -pair[0])
+    if as_json:
+        rows = [{"url": c.url, "title": c.title, "date": c.date, "score": s} for s, c in scored]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not scored:
+        err.print("no tracklists found")
+        return
+    table = Table()
+    for column in ("score", "date", "title", "url"):
+        table.add_column(column)
+    for s, c in scored:
+        table.add_row(f"{s:.2f}", c.date or "", c.title, c.url)
+    Console().print(table)
+
+
+async def _search(settings: TracklistSettings, query: str) -> list[SearchCandidate] | Blocked:
+    async with (
+        create_cache(Settings(), namespace=CACHE_NAMESPACE) as cache,
+        TracklistClient(settings, cache=cache) as client,
+    ):
+        return await client.search(query)
+
+
+@app.command("fetch")
+def fetch(
+    url: Annotated[str, typer.Argument(help="A tracklist URL (or its path on the site).", show_default=False)],
+    recording: Annotated[
+        Path | None, typer.Option("--recording", "-r", help="Write a .cue for this audio file.", show_default=False)
+    ] = None,
+    output: Output = None,
+    as_json: AsJson = False,
+) -> None:
+    """Fetch and parse a tracklist page; with --recording, write the set's .cue (not stored in the catalog yet)."""
+    result = run(_fetch(TracklistSettings(), url))
+    if isinstance(result, Blocked):
+        raise _blocked(url, result)
+    if recording is not None:
+        _write(result, recording, output)
+    _print_tracklist(result, as_json)
+
+
+async def _fetch(settings: TracklistSettings, url: str) -> Tracklist | Blocked:
+    async with (
+        create_cache(Settings(), namespace=CACHE_NAMESPACE) as cache,
+        TracklistClient(settings, cache=cache) as client,
+    ):
+        return await client.tracklist(url)  # PageNotFound and SiteUnavailable: one line on stderr, exit 2
+
+
+@app.command("import")
+def import_tracklist(
+    file: Annotated[Path, typer.Argument(help="Plain text ([mm:ss] Artist - Title) or JSON.", show_default=False)],
+    recording: Recording,
+    output: Output = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on any unreadable line.")] = False,
+    title: Annotated[str | None, typer.Option("--title", help="The set's title for the .cue.")] = None,
+) -> None:
+    """Import a tracklist typed by hand and write the recording's .cue (not stored in the catalog yet).
+
+    Bad lines are reported with their line numbers and skipped (--strict: exit 2 instead).
+    """
+    try:
+        result = parse_manual(_read(file), title=title)
+    except ImportFormatError as exc:
+        raise fail(f"{file}: {exc}") from exc
+    for problem in result.problems:
+        err.print(f"[yellow]warning:[/] {file}: {problem}")
+    if strict and result.problems:
+        raise fail(f"{file}: {len(result.problems)} line(s) could not be read (--strict)")
+    if not result.tracklist.tracks:
+        raise fail(f"{file}: no track could be read")
+    _write(result.tracklist, recording, output)
+
+
+def cue(
+    audio: Annotated[Path, typer.Argument(help="The set's audio file.", show_default=False)],
+    tracklist: Annotated[
+        Path,
+        typer.Option("--tracklist", "-t", help="A saved page (.html), JSON or text tracklist.", show_default=False),
+    ],
+    output: Output = None,
+) -> None:
+    """Write AUDIO's .cue sheet from a tracklist file (beside the audio, in TRACKTION_TRACKLIST_CUE_DIR, or -o)."""
+    _write(_load_tracklist(tracklist), audio, output)
