@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 # marker -> port on 127.0.0.1
 SERVER_PORTS = {"postgres": 5432, "redis": 6379, "rabbitmq": 5672}
@@ -57,3 +61,51 @@ def shared_fixtures_dir() -> Path:
     if not path.is_dir():
         pytest.skip("../shared is absent (CI always has it)")
     return path
+
+
+# -- generated audio ------------------------------------------------------------------------------------------------
+
+#: formats soundfile writes itself; the rest go through ffmpeg
+_SOUNDFILE_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".aiff": "AIFF", ".aif": "AIFF"}
+
+
+class AudioMaker:
+    """Writes short real audio files (a sine tone, distinct per frequency) in any format the product reads."""
+
+    def __init__(self, ffmpeg: str | None) -> None:
+        self.ffmpeg = ffmpeg
+
+    def __call__(
+        self,
+        path: Path,
+        *,
+        seconds: float = 1.0,
+        freq: float = 440.0,
+        rate: int = 44_100,
+        channels: int = 2,
+        tags: dict[str, str] | None = None,
+    ) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t = np.arange(int(seconds * rate)) / rate
+        tone = 0.3 * np.sin(2 * np.pi * freq * t)
+        data = np.repeat(tone[:, None], channels, axis=1) if channels > 1 else tone
+        suffix = path.suffix.lower()
+        if suffix in _SOUNDFILE_FORMATS and not tags:
+            soundfile.write(path, data, rate, format=_SOUNDFILE_FORMATS[suffix])
+            return path
+        if self.ffmpeg is None:
+            pytest.skip(f"ffmpeg is needed to write {suffix} files (apt-get install ffmpeg; CI installs it)")
+        source = path.with_name(path.name + ".src.wav")
+        soundfile.write(source, data, rate, format="WAV")
+        metadata = [arg for key, value in (tags or {}).items() for arg in ("-metadata", f"{key}={value}")]
+        subprocess.run(
+            [self.ffmpeg, "-v", "error", "-y", "-i", str(source), *metadata, str(path)], check=True, timeout=60
+        )
+        source.unlink()
+        return path
+
+
+@pytest.fixture(scope="session")
+def make_audio() -> AudioMaker:
+    """``make_audio(path, seconds=1, freq=440, tags={...})`` writes a real audio file in the format of its suffix."""
+    return AudioMaker(shutil.which("ffmpeg"))

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from tracktion import services
+from tracktion.commands import library
+from tracktion.commands import tracklist as tracklist_commands
 from tracktion.console import err, fail, run
 from tracktion_shared.config import Settings, redact_url
 from tracktion_shared.runtime import run_service
@@ -74,6 +76,11 @@ def service(name: Annotated[str, typer.Argument(help="Service to run, e.g. catal
 
 
 # -- command groups that live in tracktion.commands.<module> are registered here, one line each ---------------
+app.command("scan")(library.scan)
+app.command("watch")(library.watch)
+app.command("show")(library.show)
+app.command("list")(library.list_recordings)
+tracklist_commands.register(app)  # tracklist parse|search|fetch|import, and cue
 
 
 def main() -> None:

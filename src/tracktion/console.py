@@ -17,7 +17,7 @@ __all__ = ["err", "fail", "run"]
 T = TypeVar("T")
 
 #: progress, summaries and errors go to stderr, so stdout carries only results (``--json``).
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

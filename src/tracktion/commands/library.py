@@ -1,0 +1,172 @@
+"""``tracktion scan``, ``watch``, ``show`` and ``list``: the main job and a look at its result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tracktion.console import err, run
+from tracktion.pipeline import Pipeline, ScanSummary, Stages
+from tracktion_catalog import queries as catalog_queries
+from tracktion_shared.config import Settings
+from tracktion_shared.logs import configure_logging
+from tracktion_shared.storage import Database, upgrade
+from tracktion_shared.tracing import configure_tracing
+
+__all__ = ["list_recordings", "scan", "show", "watch"]
+
+T = TypeVar("T")
+
+Folder = Annotated[Path, typer.Argument(help="Folder of recordings.", show_default=False)]
+NoAnalysis = Annotated[bool, typer.Option("--no-analysis", help="Skip BPM/key/mood analysis.")]
+NoTracklists = Annotated[bool, typer.Option("--no-tracklists", help="Skip tracklist look-ups.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def _setup(settings: Settings) -> None:
+    # Log lines would tear the progress bar apart: only warnings go to stderr, as readable text.
+    configure_logging("tracktion", "WARNING" if settings.log_level == "INFO" else settings.log_level, "console")
+    configure_tracing("tracktion")
+
+
+def scan(
+    folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False, as_json: AsJson = False
+) -> None:
+    """Catalog every audio file under FOLDER once, wait until all work is done, print a summary.
+
+    Exits 0 when everything was processed, even if some files were bad (they are listed).
+    """
+    settings = Settings()
+    _setup(settings)
+    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists)
+    summary = run(_scan(settings, folder.expanduser(), stages, as_json))
+    if as_json:
+        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+
+
+async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -> ScanSummary:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as progress:
+        finding = progress.add_task("finding files", total=None)
+        cataloging = progress.add_task("cataloging", total=None, visible=False)
+
+        def found(count: int) -> None:
+            progress.update(finding, completed=count)
+
+        def cataloged(done: int, total: int) -> None:
+            progress.update(finding, visible=False)
+            progress.update(cataloging, visible=True, completed=done, total=total)
+
+        async with Pipeline(settings, stages) as pipeline:
+            return await pipeline.scan(folder, on_found=found, on_cataloged=cataloged)
+
+
+#: the human summary lists at most this many failed and duplicate paths each; --json has them all.
+SHOWN = 20
+
+
+def _print_summary(summary: ScanSummary) -> None:
+    err.print(
+        f"[bold]{summary.files_seen}[/] audio files in {summary.root}: [green]{summary.recordings} recordings[/], "
+        f"{len(summary.duplicates)} duplicate paths, {len(summary.missing)} missing, "
+        f"[red]{len(summary.failed)} failed[/] ({summary.duration_seconds:.1f} s)"
+    )
+    if summary.failed:
+        table = Table("failed file", "reason", title="Files that could not be cataloged", title_justify="left")
+        for failed in summary.failed[:SHOWN]:
+            table.add_row(failed.path, failed.error)
+        err.print(table)
+    for duplicate in summary.duplicates[:SHOWN]:
+        err.print(f"[yellow]duplicate:[/] {duplicate}")
+    hidden = max(0, len(summary.failed) - SHOWN) + max(0, len(summary.duplicates) - SHOWN)
+    if hidden:
+        err.print(f"... and {hidden} more; `tracktion scan --json` lists them all")
+
+
+def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False) -> None:
+    """Scan FOLDER, then keep the catalog in step with every change until Ctrl-C."""
+    settings = Settings()
+    configure_logging("tracktion", settings.log_level, "console")
+    configure_tracing("tracktion")
+    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists)
+    err.print(f"watching {folder} (Ctrl-C to stop)")
+    try:
+        run(_watch(settings, folder.expanduser(), stages))
+    except KeyboardInterrupt:
+        err.print("stopped")
+
+
+async def _watch(settings: Settings, folder: Path, stages: Stages) -> None:
+    async with Pipeline(settings, stages) as pipeline:
+        await pipeline.watch(folder)
+
+
+def show(
+    recording: Annotated[str, typer.Argument(help="A recording's file path or id.", show_default=False)],
+    as_json: AsJson = False,
+) -> None:
+    """Show one recording: its hashes, where its copies are, and what is known about it."""
+    view = run(_read(lambda db: catalog_queries.get_recording(db, _as_lookup(recording))))
+    if view is None:
+        err.print(f"[red]error:[/] no recording at {recording}")
+        raise typer.Exit(1)
+    data = view.as_json()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table(show_header=False, title=data["file_name"], title_justify="left")
+    for key, value in data.items():
+        if key != "metadata":
+            table.add_row(key, str(value))
+    for key, value in sorted(data["metadata"].items()):
+        table.add_row(f"  {key}", str(value))
+    err.print(table)
+
+
+def list_recordings(
+    as_json: AsJson = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 1000,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+) -> None:
+    """List the catalog's recordings."""
+    views = run(_read(lambda db: catalog_queries.list_recordings(db, limit=limit, offset=offset)))
+    rows = [view.as_json() for view in views]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("file", "status", "sha256", "id")
+    for row in rows:
+        table.add_row(row["file_path"], row["status"], row["sha256_hash"][:12], row["id"])
+    Console().print(table)
+
+
+def _as_lookup(text: str) -> str:
+    """A path is looked up absolute (as the watcher stores it); anything else is taken as an id."""
+    path = Path(text).expanduser()
+    return str(path.absolute()) if (path.exists() or "/" in text) else text
+
+
+async def _read(query: Callable[[Database], Awaitable[T]]) -> T:
+    settings = Settings()
+    url = settings.database_url_value()
+    if settings.amqp_url is None:
+        await upgrade(url)
+    async with Database(url) as db:
+        return await query(db)

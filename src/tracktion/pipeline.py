@@ -1,0 +1,219 @@
+"""The services one CLI invocation runs, wired together: the composition root of ``tracktion scan`` and ``watch``.
+
+Embedded (no ``TRACKTION_AMQP_URL``): every service runs in this process over the in-process bus, on a SQLite file
+that is migrated on the spot, so a new user gets a result from one command. Cluster (``TRACKTION_AMQP_URL`` set):
+this process runs only the watcher and publishes to RabbitMQ; the catalog and the others are separate services
+(``tracktion service NAME``), and progress is read from the database they share. Either way the summary comes from
+the catalog database, so it says what was really committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from uuid import UUID
+
+from tracktion_catalog import queries as catalog_queries
+from tracktion_catalog import service as catalog_service
+from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
+from tracktion_shared.config import Settings
+from tracktion_shared.errors import TemporaryError
+from tracktion_shared.outbox import OutboxRelay
+from tracktion_shared.storage import Database, upgrade
+from tracktion_watcher import ScanReport, Watcher, WatcherSettings
+
+__all__ = ["FailedFile", "Pipeline", "ScanSummary", "Stages"]
+
+log = logging.getLogger("tracktion.pipeline")
+
+#: messages each in-process consumer may hold at once (see Pipeline.__aenter__).
+EMBEDDED_PREFETCH = 64
+
+#: how long a cluster-mode scan waits for the catalog service without seeing any progress before giving up.
+DEFAULT_STALL_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Which stages after cataloging run in this invocation (embedded mode; the cluster runs what is deployed)."""
+
+    analysis: bool = True
+    tracklists: bool = True
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What a scan left in the catalog for its folder; ``failed`` also lists what the watcher had to skip."""
+
+    root: str
+    scan_id: UUID
+    files_seen: int
+    recordings: int
+    failed: list[FailedFile] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    duration_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["scan_id"] = str(self.scan_id)
+        data["duration_seconds"] = round(self.duration_seconds, 3)
+        return data
+
+
+class Pipeline:
+    """Opens the database and the bus, registers the in-process services, and runs scans and watches over them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stages: Stages | None = None,
+        *,
+        watcher_settings: WatcherSettings | None = None,
+        stall_timeout: float = DEFAULT_STALL_TIMEOUT,
+    ) -> None:
+        self.settings = settings
+        self.stages = stages or Stages()
+        self.watcher_settings = watcher_settings or WatcherSettings()
+        self.stall_timeout = stall_timeout
+        self.embedded = settings.amqp_url is None
+        self._db: Database | None = None
+        self._bus: Bus | None = None
+        self._background: list[asyncio.Task[None]] = []
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the pipeline is not open")
+        return self._db
+
+    @property
+    def bus(self) -> Bus:
+        if self._bus is None:
+            raise RuntimeError("the pipeline is not open")
+        return self._bus
+
+    async def __aenter__(self) -> Self:
+        url = self.settings.database_url_value()
+        if self.embedded:
+            await upgrade(url)
+        else:
+            await catalog_service.require_current_schema(url)
+        self._db = Database(url)
+        # In one process nothing competes for messages, and the catalog confirms unchanged files in batches as large
+        # as what is in flight: a deep prefetch makes a rescan of a big unchanged library several times faster.
+        self._bus = (
+            InProcessBus(retry_policy(self.settings), prefetch=max(EMBEDDED_PREFETCH, self.settings.bus_prefetch))
+            if self.embedded
+            else create_bus(self.settings)
+        )
+        try:
+            if self.embedded:
+                relay = OutboxRelay(self._db, self._bus)
+                catalog_service.register(self._bus, self._db, relay=relay)
+            await self._bus.start()
+            if self.embedded:
+                # Handlers flush the outbox themselves; this sweeps what a crash left behind.
+                self._background.append(asyncio.create_task(relay.run()))
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+        if self._bus is not None:
+            await self._bus.close()
+        if self._db is not None:
+            await self._db.dispose()
+
+    def watcher(self, folder: Path, *, on_found: Callable[[int], None] | None = None) -> Watcher:
+        return Watcher(folder, self.bus, self.watcher_settings, progress=on_found)
+
+    async def scan(
+        self,
+        folder: Path,
+        *,
+        on_found: Callable[[int], None] | None = None,
+        on_cataloged: Callable[[int, int], None] | None = None,
+    ) -> ScanSummary:
+        """Scan ``folder`` once and wait until every file it found is cataloged (and, embedded, fully processed).
+
+        ``on_found(n)`` reports files found so far; ``on_cataloged(done, total)`` the catalog's progress.
+        """
+        started = time.monotonic()
+        report = await self.watcher(folder, on_found=on_found).scan()
+        progress = asyncio.create_task(self._report_progress(report, on_cataloged))
+        try:
+            await self._drain(report)
+        finally:
+            progress.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await progress
+        if on_cataloged is not None:
+            on_cataloged(report.files_seen, report.files_seen)
+        return await self._summary(report, time.monotonic() - started)
+
+    async def watch(self, folder: Path, stop: asyncio.Event | None = None) -> None:
+        """Scan, then follow changes until ``stop`` is set or the task is cancelled."""
+        await self.watcher(folder).watch(stop)
+
+    async def _report_progress(self, report: ScanReport, on_cataloged: Callable[[int, int], None] | None) -> None:
+        while on_cataloged is not None:
+            done = await catalog_queries.scan_progress(self.db, report.scan_id)
+            on_cataloged(min(done, report.files_seen), report.files_seen)
+            await asyncio.sleep(0.3)
+
+    async def _drain(self, report: ScanReport) -> None:
+        """Wait until the scan's work is done: the in-process bus is idle, or the remote catalog has caught up."""
+        if isinstance(self.bus, InProcessBus):
+            await self.bus.wait_idle()
+            return
+        last, last_change = -1, time.monotonic()
+        while True:
+            done = await catalog_queries.scan_progress(self.db, report.scan_id)
+            if done >= report.files_seen:
+                return
+            if done != last:
+                last, last_change = done, time.monotonic()
+            elif time.monotonic() - last_change > self.stall_timeout:
+                raise TemporaryError(
+                    f"the catalog service processed {done} of {report.files_seen} files and then nothing for "
+                    f"{self.stall_timeout:.0f} s; is `tracktion service catalog` running against the same bus?"
+                )
+            await asyncio.sleep(0.5)
+
+    async def _summary(self, report: ScanReport, duration: float) -> ScanSummary:
+        catalog = await catalog_queries.summary(self.db, report.root)
+        skipped = [FailedFile(str(skip), skip.reason) for skip in report.skipped]
+        return ScanSummary(
+            root=report.root,
+            scan_id=report.scan_id,
+            files_seen=report.files_seen,
+            recordings=catalog.recordings,
+            failed=[FailedFile(path, error) for path, error in catalog.failed] + skipped,
+            duplicates=list(catalog.duplicates),
+            missing=list(catalog.missing),
+            duration_seconds=duration,
+        )

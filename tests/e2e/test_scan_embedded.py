@@ -1,0 +1,137 @@
+"""The main job, embedded: ``tracktion scan FOLDER`` catalogs a real audio folder exactly once, and keeps it right.
+
+Runs the real CLI in a subprocess with nothing but a data directory, as a new user would, and checks every row
+against hashlib/xxhash computed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xxhash
+
+
+def tracktion(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTION_")}
+    env |= {"TRACKTION_DATA_DIR": str(data_dir), "TRACKTION_WATCH_SETTLE_SECONDS": "0.2"}
+    return subprocess.run(
+        [sys.executable, "-m", "tracktion", *args], check=False, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def scan(data_dir: Path, folder: Path, *extra: str) -> dict[str, Any]:
+    result = tracktion(data_dir, "scan", str(folder), "--json", "--no-analysis", "--no-tracklists", *extra)
+    assert result.returncode == 0, result.stderr
+    summary: dict[str, Any] = json.loads(result.stdout)
+    return summary
+
+
+def listing(data_dir: Path) -> dict[str, dict[str, Any]]:
+    result = tracktion(data_dir, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["file_path"]: row for row in json.loads(result.stdout)}
+
+
+def digests(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), xxhash.xxh3_128_hexdigest(data)
+
+
+@pytest.fixture
+def library(tmp_path: Path, make_audio: Callable[..., Path]) -> Path:
+    root = tmp_path / "Music"
+    make_audio(root / "House" / "one.wav", freq=220)
+    make_audio(root / "House" / "two.flac", freq=330)
+    make_audio(root / "Techno" / "three.ogg", freq=440)
+    make_audio(root / "Techno" / "Deep" / "four.aiff", freq=550)
+    make_audio(root / "Sets" / "ÄÖÜ — Set 2026 • live ✓.mp3", freq=660, tags={"artist": "DJ Ünïcode", "title": "Live"})
+    make_audio(root / "Sets" / "five.m4a", freq=770, tags={"artist": "M4A Artist", "title": "M4A Title"})
+    (root / "Copies").mkdir()
+    shutil.copy(root / "House" / "one.wav", root / "Copies" / "one (copy).wav")
+    (root / "cover.jpg").write_bytes(b"\xff\xd8not audio")
+    (root / "notes.txt").write_text("not audio")
+    (root / "Bad").mkdir()
+    (root / "Bad" / "empty.mp3").write_bytes(b"")
+    (root / "Bad" / "text.mp3").write_text("this is not an mp3 at all\n" * 50)
+    good_mp3 = make_audio(tmp_path / "long.mp3", seconds=6, freq=880)
+    (root / "Bad" / "truncated.mp3").write_bytes(good_mp3.read_bytes()[: good_mp3.stat().st_size // 3])
+    return root
+
+
+GOOD = {
+    "House/one.wav",
+    "House/two.flac",
+    "Techno/three.ogg",
+    "Techno/Deep/four.aiff",
+    "Sets/ÄÖÜ — Set 2026 • live ✓.mp3",
+    "Sets/five.m4a",
+}
+BAD = {"Bad/empty.mp3", "Bad/text.mp3", "Bad/truncated.mp3"}
+
+
+def test_scan_catalogs_every_file_once_with_correct_hashes(tmp_path: Path, library: Path) -> None:
+    data = tmp_path / "data"
+    summary = scan(data, library)
+
+    assert summary["files_seen"] == len(GOOD) + len(BAD) + 1  # + the duplicate copy
+    assert summary["recordings"] == len(GOOD)
+    assert {Path(f["path"]).relative_to(library).as_posix() for f in summary["failed"]} == BAD
+    assert all(f["error"] for f in summary["failed"])
+    assert [Path(p).relative_to(library).as_posix() for p in summary["duplicates"]] == ["Copies/one (copy).wav"]
+
+    rows = listing(data)
+    assert {Path(p).relative_to(library).as_posix() for p in rows} == GOOD
+    for path, row in rows.items():
+        assert (row["sha256_hash"], row["xxh128_hash"]) == digests(Path(path)), path
+        assert row["file_name"] == Path(path).name
+
+    shown = tracktion(data, "show", str(library / "Sets" / "five.m4a"), "--json")
+    assert shown.returncode == 0, shown.stderr
+    recording = json.loads(shown.stdout)
+    assert recording["metadata"]["artist"] == "M4A Artist"
+    assert recording["metadata"]["title"] == "M4A Title"
+    assert float(recording["metadata"]["duration"]) == pytest.approx(1.0, abs=0.1)
+    for key in ("id", "file_path", "file_name", "sha256_hash", "xxh128_hash", "created_at"):
+        assert key in recording
+    by_id = tracktion(data, "show", recording["id"], "--json")
+    assert json.loads(by_id.stdout)["file_path"] == recording["file_path"]
+
+
+def test_rescan_move_and_delete_keep_the_catalog_right(tmp_path: Path, library: Path) -> None:
+    data = tmp_path / "data"
+    scan(data, library)
+    before = listing(data)
+
+    again = scan(data, library)
+    assert again["recordings"] == len(GOOD)
+    assert listing(data) == before, "an unchanged rescan must change nothing"
+
+    moved_from = library / "House" / "two.flac"
+    moved_to = library / "Renamed" / "two (renamed).flac"
+    moved_to.parent.mkdir()
+    moved_from.rename(moved_to)
+    (library / "Techno" / "three.ogg").unlink()
+    scan(data, library)
+
+    after = listing(data)
+    assert after[str(moved_to)]["id"] == before[str(moved_from)]["id"], "a moved file is the same recording"
+    assert str(moved_from) not in after
+    gone = tracktion(data, "show", str(library / "Techno" / "three.ogg"), "--json")
+    assert gone.returncode == 0, gone.stderr
+    assert json.loads(gone.stdout)["status"] == "missing"
+
+
+def test_scan_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = tracktion(tmp_path / "data", "scan", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "nope: No such file or directory" in result.stderr
+    assert "Traceback" not in result.stderr
