@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tracktion_shared.messages import (
+    AnalysisCompleted,
+    AnalysisFailed,
     FileChanged,
     FileDeleted,
     FileDiscovered,
@@ -18,6 +20,8 @@ from tracktion_shared.messages import (
     Message,
     RecordingCataloged,
     ScanCompleted,
+    TracklistFound,
+    TracklistNotFound,
 )
 
 __all__ = ["ANALYSIS", "CATALOG", "ROUTES", "TRACKLIST"]
@@ -27,7 +31,18 @@ ANALYSIS = "analysis"
 TRACKLIST = "tracklist"
 
 ROUTES: Mapping[str, tuple[type[Message], ...]] = {
-    CATALOG: (FileDiscovered, FileChanged, FileMoved, FileDeleted, ScanCompleted),
+    # the catalog is the only writer of the catalog database: it records files and every later stage's results
+    CATALOG: (
+        FileDiscovered,
+        FileChanged,
+        FileMoved,
+        FileDeleted,
+        ScanCompleted,
+        AnalysisCompleted,
+        AnalysisFailed,
+        TracklistFound,
+        TracklistNotFound,
+    ),
     ANALYSIS: (RecordingCataloged,),
     TRACKLIST: (RecordingCataloged,),
 }

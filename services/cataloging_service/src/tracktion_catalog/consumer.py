@@ -1,4 +1,4 @@
-"""The ``catalog`` consumer: one bus subscription for every file message, routed to its job by type."""
+"""The ``catalog`` consumer: one bus subscription for what the catalog records, routed to its job by type."""
 
 from __future__ import annotations
 
@@ -6,14 +6,27 @@ from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.deletions import handle_delete
 from tracktion_catalog.jobs.file_events import handle_file_event
 from tracktion_catalog.jobs.moves import handle_move
+from tracktion_catalog.jobs.results import handle_result
 from tracktion_catalog.jobs.scans import handle_scan_completed
 from tracktion_catalog.jobs.unchanged import UnchangedFiles
-from tracktion_shared.messages import FileChanged, FileDeleted, FileDiscovered, FileMoved, Message, ScanCompleted
+from tracktion_shared.messages import (
+    AnalysisCompleted,
+    AnalysisFailed,
+    FileChanged,
+    FileDeleted,
+    FileDiscovered,
+    FileMoved,
+    Message,
+    ScanCompleted,
+    TracklistFound,
+    TracklistNotFound,
+)
+from tracktion_shared.routes import CATALOG, ROUTES
 
 __all__ = ["CONSUMED", "CatalogConsumer"]
 
-#: the message types the catalog subscribes to
-CONSUMED: tuple[type[Message], ...] = (FileDiscovered, FileChanged, FileMoved, FileDeleted, ScanCompleted)
+#: the message types the catalog subscribes to: its row of the system's routing table
+CONSUMED: tuple[type[Message], ...] = ROUTES[CATALOG]
 
 
 class CatalogConsumer:
@@ -33,5 +46,7 @@ class CatalogConsumer:
                 await handle_delete(self.ctx, message)
             case ScanCompleted():
                 await handle_scan_completed(self.ctx, message)
+            case AnalysisCompleted() | AnalysisFailed() | TracklistFound() | TracklistNotFound():
+                await handle_result(self.ctx, message)
             case _:
                 raise TypeError(f"the catalog does not consume {message.type}")

@@ -2,8 +2,10 @@
 
     TracktionError
     ├── CatalogError
-    │   └── BadFile (also PermanentError)   the file itself cannot be cataloged: empty, not audio, truncated,
-    │                                       unreadable. Recorded on the file's row as ``failed``; never retried.
+    │   ├── BadFile (also PermanentError)   the file itself cannot be cataloged: empty, not audio, truncated,
+    │   │                                   unreadable. Recorded on the file's row as ``failed``; never retried.
+    │   └── UnknownRecording (also PermanentError)
+    │                                       a result names a recording the catalog does not have: dead-lettered
     ├── ConfigError
     │   └── SchemaNotCurrent                the database is not migrated to this build's head
     └── TemporaryError
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from tracktion_shared.errors import ConfigError, PermanentError, TemporaryError, TracktionError
 
-__all__ = ["BadFile", "CatalogError", "FileInFlux", "SchemaNotCurrent"]
+__all__ = ["BadFile", "CatalogError", "FileInFlux", "SchemaNotCurrent", "UnknownRecording"]
 
 
 class CatalogError(TracktionError):
@@ -27,6 +29,10 @@ class CatalogError(TracktionError):
 
 class BadFile(CatalogError, PermanentError):
     """The file cannot be cataloged as it is; the message says why, in words a person can act on."""
+
+
+class UnknownRecording(CatalogError, PermanentError):
+    """A message is about a recording id the catalog has never had (or has deleted); retrying cannot help."""
 
 
 class FileInFlux(TemporaryError):
