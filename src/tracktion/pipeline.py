@@ -23,10 +23,12 @@ from uuid import UUID
 from tracktion_catalog import queries as catalog_queries
 from tracktion_catalog import service as catalog_service
 from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
+from tracktion_shared.cache import Cache, create_cache
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database, upgrade
+from tracktion_tracklist import service as tracklist_service
 from tracktion_watcher import ScanReport, Watcher, WatcherSettings
 
 __all__ = ["FailedFile", "Pipeline", "ScanSummary", "Stages"]
@@ -92,6 +94,7 @@ class Pipeline:
         self.embedded = settings.amqp_url is None
         self._db: Database | None = None
         self._bus: Bus | None = None
+        self._caches: list[Cache] = []
         self._background: list[asyncio.Task[None]] = []
 
     @property
@@ -122,16 +125,26 @@ class Pipeline:
         )
         try:
             if self.embedded:
-                relay = OutboxRelay(self._db, self._bus)
-                catalog_service.register(self._bus, self._db, relay=relay)
+                self._register_services(self._db, self._bus)
             await self._bus.start()
             if self.embedded:
                 # Handlers flush the outbox themselves; this sweeps what a crash left behind.
-                self._background.append(asyncio.create_task(relay.run()))
+                self._background.append(asyncio.create_task(OutboxRelay(self._db, self._bus).run()))
         except BaseException:
             await self._close()
             raise
         return self
+
+    def _register_services(self, db: Database, bus: Bus) -> None:
+        """Every service this process runs in embedded mode, on one bus (the cluster runs each in its own image)."""
+        catalog_service.register(bus, db, relay=OutboxRelay(db, bus))
+        if self.stages.tracklists:
+            tracklist_service.register(bus, self._cache(tracklist_service.CACHE_NAMESPACE), self.settings)
+
+    def _cache(self, namespace: str) -> Cache:
+        cache = create_cache(self.settings, namespace=namespace)
+        self._caches.append(cache)
+        return cache
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -145,6 +158,9 @@ class Pipeline:
         self._background.clear()
         if self._bus is not None:
             await self._bus.close()
+        for cache in self._caches:
+            await cache.close()
+        self._caches.clear()
         if self._db is not None:
             await self._db.dispose()
 
