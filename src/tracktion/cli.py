@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tracktion import services
+from tracktion.commands import analyze as analyze_command
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.console import err, fail, run
@@ -81,6 +82,7 @@ app.command("watch")(library.watch)
 app.command("show")(library.show)
 app.command("list")(library.list_recordings)
 tracklist_commands.register(app)  # tracklist parse|search|fetch|import, and cue
+app.command("analyze")(analyze_command.analyze)
 
 
 def main() -> None:

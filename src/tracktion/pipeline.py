@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from tracktion_analysis import service as analysis_service
 from tracktion_catalog import queries as catalog_queries
 from tracktion_catalog import service as catalog_service
 from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
@@ -138,6 +139,8 @@ class Pipeline:
     def _register_services(self, db: Database, bus: Bus) -> None:
         """Every service this process runs in embedded mode, on one bus (the cluster runs each in its own image)."""
         catalog_service.register(bus, db, relay=OutboxRelay(db, bus))
+        if self.stages.analysis:
+            analysis_service.register(bus, self._cache(analysis_service.CACHE_NAMESPACE), self.settings)
         if self.stages.tracklists:
             tracklist_service.register(bus, self._cache(tracklist_service.CACHE_NAMESPACE), self.settings)
 

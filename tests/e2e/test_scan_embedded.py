@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import xxhash
 
+from tracktion_analysis.synth import Section, write_sections
+
 
 def tracktion(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTION_")}
@@ -135,3 +137,22 @@ def test_scan_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "nope: No such file or directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scan_analyses_what_it_catalogs(tmp_path: Path) -> None:
+    """The default scan runs the analysis stage too: known tempo and key come back as the recording's metadata."""
+    folder = tmp_path / "Tracks"
+    folder.mkdir()
+    write_sections(
+        folder / "dnb.wav", [Section(seconds=30, bpm=174.0, tonic="F#", scale="minor", style="drum_and_bass")]
+    )
+    data = tmp_path / "data"
+    result = tracktion(data, "scan", str(folder), "--json", "--no-tracklists")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["recordings"] == 1
+
+    shown = tracktion(data, "show", str(folder / "dnb.wav"), "--json")
+    metadata = json.loads(shown.stdout)["metadata"]
+    assert metadata["analysis_status"] == "analysed"
+    assert float(metadata["bpm"]) == pytest.approx(174.0, rel=0.04)
+    assert (metadata["key"], metadata["scale"], metadata["camelot"]) == ("F#", "minor", "11A")

@@ -1,0 +1,1 @@
+"""Pure analysis logic: tempo fitting and octave choice, keys and their notations, mood, timelines. No I/O."""

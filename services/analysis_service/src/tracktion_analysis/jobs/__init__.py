@@ -1,0 +1,1 @@
+"""The analysis service's consumers, one module each."""

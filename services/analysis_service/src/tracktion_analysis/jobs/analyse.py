@@ -1,0 +1,196 @@
+"""Consumer ``analysis``: ``RecordingCataloged`` -> tempo, key, mood and timeline -> ``AnalysisCompleted``.
+
+What happens to a message:
+
+* ``content_changed`` is False (a move, a tag edit): nothing to do; acked.
+* the message was already handled (a redelivery after a crash between publishing and acking): acked without
+  publishing again -- handled message ids are remembered in the cache for a week.
+* the content hash is in the cache (``analysis:v1:<xxh128>``): ``AnalysisCompleted(from_cache=True)`` is published
+  from the cached result, without touching the file. Identical audio anywhere in the library is analysed once.
+  A cached permanent failure is republished as ``AnalysisFailed`` the same way.
+* otherwise the file is analysed in the worker pool (never on the event loop). Concurrent messages for the same
+  content in this process share one analysis.
+* the content cannot be analysed (corrupt, silent, too short) or the file is gone: ``AnalysisFailed(permanent=True)``
+  is published and the message acked -- it has been handled; retrying the same bytes fails the same way. Content
+  failures are cached like results (for ``TRACKTION_ANALYSIS_CACHE_FAILURES_SECONDS``, a week by default); a missing
+  file is not, since it says nothing about the content.
+* anything else (a worker died, the cache or bus hiccuped) propagates, so the bus retries the message a bounded
+  number of times and then dead-letters it.
+
+Results are cached before they are published, so a crash in between costs a cache hit on redelivery, not a second
+analysis. Follow-up messages carry the incoming message's correlation id (``**message.follow_up()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from tracktion_analysis.adapters.workers import Analyser
+from tracktion_analysis.domain.result import RESULT_VERSION, AnalysisResult
+from tracktion_analysis.errors import AnalysisWorkerError, AudioNotFound, UnanalysableAudio
+from tracktion_shared.bus import Bus
+from tracktion_shared.cache import Cache
+from tracktion_shared.messages import (
+    AnalysisCompleted,
+    AnalysisFailed,
+    Message,
+    RecordingCataloged,
+    TimelineSegment,
+)
+
+__all__ = ["CONSUMER", "AnalyseRecording", "cache_key", "completed_message", "handled_key"]
+
+log = logging.getLogger("tracktion.analysis")
+
+CONSUMER = "analysis"
+
+#: how long a handled message id is remembered (redeliveries come within minutes; a week is generous).
+HANDLED_TTL = 7 * 24 * 3600.0
+
+
+def cache_key(xxh128: str) -> str:
+    """Where the result for one content hash lives; the version changes when the analysis does."""
+    return f"analysis:v{RESULT_VERSION}:{xxh128}"
+
+
+def handled_key(message: Message) -> str:
+    return f"analysis:handled:{message.message_id}"
+
+
+def completed_message(message: RecordingCataloged, result: AnalysisResult, *, from_cache: bool) -> AnalysisCompleted:
+    """The ``AnalysisCompleted`` for ``message``'s recording, from a fresh or cached result."""
+    return AnalysisCompleted(
+        recording_id=message.recording_id,
+        xxh128=message.xxh128,
+        bpm=result.bpm if result.bpm and result.bpm > 0 else None,
+        key=result.key,
+        scale=result.scale,
+        camelot=result.camelot,
+        open_key=result.open_key,
+        mood=result.mood.label,
+        mood_method=result.mood.method,
+        energy=min(1.0, max(0.0, result.mood.energy)),
+        danceability=max(0.0, result.mood.danceability),
+        timeline=[
+            TimelineSegment(
+                start_seconds=s.start_s,
+                end_seconds=s.end_s,
+                bpm=s.bpm,
+                key=s.key,
+                scale=s.scale,
+                camelot=s.camelot,
+                key_strength=None if s.strength is None else min(1.0, max(0.0, s.strength)),
+            )
+            for s in result.segments
+        ],
+        from_cache=from_cache,
+        **message.follow_up(),
+    )
+
+
+class AnalyseRecording:
+    """The consumer's state: where to publish, the cache, the worker pool, and analyses in flight by content."""
+
+    def __init__(
+        self, bus: Bus, cache: Cache | None, analyser: Analyser, *, failure_ttl: float = 7 * 24 * 3600.0
+    ) -> None:
+        self.bus = bus
+        self.cache = cache
+        self.analyser = analyser
+        self.failure_ttl = failure_ttl
+        self._in_flight: dict[str, asyncio.Future[AnalysisResult]] = {}
+
+    async def handle(self, message: Message) -> None:
+        if not isinstance(message, RecordingCataloged):  # pragma: no cover - subscribed to this type only
+            raise TypeError(f"unexpected message {message.type}")
+        if not message.content_changed:
+            log.debug("%s: content unchanged, not analysed again", message.path)
+            return
+        if await self._was_handled(message):
+            log.info("%s: message %s was already handled; not publishing again", message.path, message.message_id)
+            return
+        cached = await self._cached(message.xxh128)
+        if cached is not None:
+            await self._publish_cached(message, cached)
+        else:
+            await self._analyse_and_publish(message)
+        if self.cache is not None:
+            await self.cache.set(handled_key(message), b"1", HANDLED_TTL)
+
+    async def _was_handled(self, message: Message) -> bool:
+        return self.cache is not None and await self.cache.get(handled_key(message)) is not None
+
+    async def _cached(self, xxh128: str) -> dict[str, Any] | None:
+        if self.cache is None:
+            return None
+        try:
+            value = await self.cache.get_json(cache_key(xxh128))
+        except ValueError:  # undecodable bytes: treat as a miss and overwrite it
+            log.warning("ignoring an unreadable cache entry for %s", xxh128)
+            return None
+        return value if isinstance(value, dict) else None
+
+    async def _publish_cached(self, message: RecordingCataloged, cached: dict[str, Any]) -> None:
+        if "failed" in cached:
+            log.info("%s: cached failure for this content: %s", message.path, cached["failed"])
+            await self._publish_failure(message, str(cached["failed"]))
+            return
+        try:
+            result = AnalysisResult.from_dict(cached["result"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("%s: cached result has an old shape; analysing again", message.path)
+            await self._analyse_and_publish(message)
+            return
+        log.info("%s: analysis found in the cache", message.path)
+        await self.bus.publish(completed_message(message, result, from_cache=True))
+
+    async def _analyse_and_publish(self, message: RecordingCataloged) -> None:
+        try:
+            result = await self._analyse_once(message)
+        except UnanalysableAudio as exc:
+            reason = str(exc)
+            log.warning("%s: cannot be analysed: %s", message.path, reason)
+            # remembered per content, except a missing file: that says nothing about the content (it may have moved)
+            if self.cache is not None and self.failure_ttl > 0 and not isinstance(exc, AudioNotFound):
+                await self.cache.set_json(cache_key(message.xxh128), {"failed": reason}, self.failure_ttl)
+            await self._publish_failure(message, reason)
+            return
+        if self.cache is not None:
+            await self.cache.set_json(cache_key(message.xxh128), {"result": result.to_dict()})
+        log.info("%s: %s BPM, %s %s (%s)", message.path, result.bpm, result.key, result.scale, result.camelot)
+        await self.bus.publish(completed_message(message, result, from_cache=False))
+
+    async def _analyse_once(self, message: RecordingCataloged) -> AnalysisResult:
+        """Analyse, sharing one analysis between concurrent messages for the same content."""
+        pending = self._in_flight.get(message.xxh128)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this handler itself is being cancelled
+                raise AnalysisWorkerError(f"the shared analysis of {message.path} was cancelled") from None
+        future: asyncio.Future[AnalysisResult] = asyncio.get_running_loop().create_future()
+        self._in_flight[message.xxh128] = future
+        try:
+            result = await self.analyser.analyse(message.path)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so an unshared failure logs no "never retrieved" warning
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._in_flight[message.xxh128]
+
+    async def _publish_failure(self, message: RecordingCataloged, reason: str) -> None:
+        await self.bus.publish(
+            AnalysisFailed(recording_id=message.recording_id, reason=reason, permanent=True, **message.follow_up())
+        )

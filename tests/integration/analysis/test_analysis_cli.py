@@ -1,0 +1,79 @@
+"""``tracktion analyze FILE [--json]``: standalone, JSON on stdout, one-line errors on stderr with a non-zero exit.
+
+One test runs the real ``python -m tracktion`` process; the others invoke the same app in-process (faster).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from typer.testing import CliRunner
+
+from tracktion.cli import app
+from tracktion_analysis.synth import Section, render
+
+
+def _tracktion(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracktion", "analyze", *args], check=False, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def track(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "track [live].wav"
+    soundfile.write(path, render(Section(20, 128.0, "A", "minor"), seed=5, noise_db=30), 44100)
+    return path
+
+
+def test_json_output(track: Path) -> None:
+    done = _tracktion(str(track), "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["bpm"] == pytest.approx(128.0, abs=1.0)
+    assert (data["key"], data["scale"], data["camelot"], data["open_key"]) == ("A", "minor", "8A", "1m")
+    assert {"label", "method", "energy", "danceability"} <= data["mood"].keys()
+    assert data["duration_s"] == pytest.approx(20.0, abs=0.1)
+    assert {"start_s", "end_s", "bpm", "key", "scale"} <= data["segments"][0].keys()
+    assert done.stderr == ""
+
+
+def test_table_output(track: Path) -> None:
+    done = CliRunner().invoke(app, ["analyze", str(track)])
+    assert done.exit_code == 0, done.stderr
+    assert "track [live].wav" in done.stdout  # the name is printed literally, not as markup
+    assert "8A" in done.stdout
+    assert "A minor" in done.stdout
+
+
+def test_a_file_it_cannot_analyse(tmp_path: Path) -> None:
+    corrupt = tmp_path / "broken [1].mp3"
+    corrupt.write_bytes(np.random.default_rng(3).bytes(20_000))
+    done = CliRunner().invoke(app, ["analyze", str(corrupt), "--json"])
+    assert done.exit_code != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "broken [1].mp3" in lines[0]
+    assert "cannot decode" in lines[0]
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["analyze", str(tmp_path / "nope.flac")])
+    assert done.exit_code != 0
+    assert "nope.flac: no such file" in done.stderr
+
+
+def test_a_bad_mood_model_setting(track: Path, tmp_path: Path) -> None:
+    env = {"TRACKTION_MOOD_MODEL": str(tmp_path / "missing.pb")}
+    done = CliRunner().invoke(app, ["analyze", str(track), "--json"], env=env)
+    assert done.exit_code != 0
+    assert "TRACKTION_MOOD_MODEL" in done.stderr
+    assert "no such file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
