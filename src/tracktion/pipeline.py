@@ -27,6 +27,7 @@ from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
 from tracktion_shared.cache import Cache, create_cache
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
+from tracktion_shared.messages import Message
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database, upgrade
 from tracktion_tracklist import service as tracklist_service
@@ -193,6 +194,12 @@ class Pipeline:
         if on_cataloged is not None:
             on_cataloged(report.files_seen, report.files_seen)
         return await self._summary(report, time.monotonic() - started)
+
+    async def announce(self, message: Message) -> None:
+        """Hand ``message`` to the services (a tracklist imported by hand); embedded, wait until it is handled."""
+        await self.bus.publish(message)
+        if isinstance(self.bus, InProcessBus):
+            await self.bus.wait_idle()
 
     async def watch(self, folder: Path, stop: asyncio.Event | None = None) -> None:
         """Scan, then follow changes until ``stop`` is set or the task is cancelled."""

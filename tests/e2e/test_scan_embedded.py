@@ -156,3 +156,27 @@ def test_scan_analyses_what_it_catalogs(tmp_path: Path) -> None:
     assert metadata["analysis_status"] == "analysed"
     assert float(metadata["bpm"]) == pytest.approx(174.0, rel=0.04)
     assert (metadata["key"], metadata["scale"], metadata["camelot"]) == ("F#", "minor", "11A")
+
+
+def test_an_imported_tracklist_is_stored_with_its_recording(tmp_path: Path, make_audio: Callable[..., Path]) -> None:
+    folder = tmp_path / "Sets"
+    audio = make_audio(folder / "set.wav", seconds=3)
+    data = tmp_path / "data"
+    scan(data, folder)
+    listing = tmp_path / "set.txt"
+    listing.write_text("[00:00] Artist One - First\n[00:02] Artist Two - Second\n", encoding="utf-8")
+
+    result = tracktion(data, "tracklist", "import", str(listing), "--recording", str(audio))
+    assert result.returncode == 0, result.stderr
+    assert "stored the manual tracklist" in result.stderr
+
+    shown = json.loads(tracktion(data, "show", str(audio), "--json").stdout)
+    (tracklist,) = shown["tracklists"]
+    assert tracklist["source"] == "manual"
+    assert [(t["artist"], t["title"], t["start_seconds"]) for t in tracklist["tracks"]] == [
+        ("Artist One", "First", 0.0),
+        ("Artist Two", "Second", 2.0),
+    ]
+    assert tracklist["cue_file_path"] == str(folder / "set.cue")
+    assert "Artist Two" in (folder / "set.cue").read_text(encoding="utf-8")
+    assert shown["metadata"]["tracklist_status"] == "found"

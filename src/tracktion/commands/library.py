@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -123,18 +123,19 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """Show one recording: its hashes, where its copies are, and what is known about it."""
-    view = run(_read(lambda db: catalog_queries.get_recording(db, _as_lookup(recording))))
-    if view is None:
+    data = run(_read(lambda db: _recording_json(db, _as_lookup(recording))))
+    if data is None:
         err.print(f"[red]error:[/] no recording at {recording}")
         raise typer.Exit(1)
-    data = view.as_json()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     table = Table(show_header=False, title=data["file_name"], title_justify="left")
     for key, value in data.items():
-        if key != "metadata":
+        if key not in ("metadata", "tracklists", "files"):
             table.add_row(key, str(value))
+    for tracklist in data["tracklists"]:
+        table.add_row("tracklist", f"{tracklist['source']}: {len(tracklist['tracks'])} tracks")
     for key, value in sorted(data["metadata"].items()):
         table.add_row(f"  {key}", str(value))
     err.print(table)
@@ -155,6 +156,14 @@ def list_recordings(
     for row in rows:
         table.add_row(row["file_path"], row["status"], row["sha256_hash"][:12], row["id"])
     Console().print(table)
+
+
+async def _recording_json(db: Database, lookup: str) -> dict[str, Any] | None:
+    view = await catalog_queries.get_recording(db, lookup)
+    if view is None:
+        return None
+    tracklists = await catalog_queries.get_tracklists(db, view.id)
+    return view.as_json() | {"tracklists": [tracklist.as_json() for tracklist in tracklists]}
 
 
 def _as_lookup(text: str) -> str:

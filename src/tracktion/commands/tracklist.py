@@ -4,8 +4,8 @@ Thin: read the arguments, call :mod:`tracktion_tracklist`, print. Results go to 
 messages to stderr. Exit status 2 is an error, 3 a block page (captcha, JavaScript challenge, Cloudflare): the site
 refused to answer, which says nothing about whether the set has a tracklist -- try again later.
 
-Storing a fetched or imported tracklist in the catalog database (``tracklists`` table) is not done here yet; these
-commands write the ``.cue`` sheet and print the tracklist.
+With ``--recording``, ``fetch`` and ``import`` also hand the tracklist to the catalog (a ``TracklistFound`` message,
+as the tracklist service sends), so it is stored with the recording; the recording must have been scanned first.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from rich.console import Console
 from rich.table import Table
 
 from tracktion.console import err, fail, run
+from tracktion.pipeline import Pipeline, Stages
+from tracktion_catalog import queries as catalog_queries
 from tracktion_shared.cache import create_cache
 from tracktion_shared.config import Settings
+from tracktion_shared.messages import TracklistFound
 from tracktion_tracklist import (
     Blocked,
     ImportFormatError,
@@ -36,6 +39,7 @@ from tracktion_tracklist import (
     score,
     write_cue,
 )
+from tracktion_tracklist.jobs.lookup import to_message_tracks
 from tracktion_tracklist.service import CACHE_NAMESPACE
 
 __all__ = ["BLOCKED_EXIT", "app", "cue", "register"]
@@ -101,6 +105,36 @@ def _write(tracklist: Tracklist, recording: Path, output: Path | None) -> Writte
     note += f", {others} more left out (see its REM lines)" if others else ""
     err.print(f"wrote {written.path} ({len(written.sheet.written)} tracks{note})")
     return written
+
+
+def _store(tracklist: Tracklist, recording: Path, written: WrittenCue) -> None:
+    """Give the tracklist to the catalog for ``recording``; one that was never scanned keeps just its .cue."""
+    stored = run(_announce(tracklist, str(recording.absolute()), written))
+    if stored is None:
+        err.print(
+            f"[yellow]warning:[/] {recording} is not in the catalog, so only its .cue was written; "
+            "`tracktion scan` its folder, then import again to store the tracklist"
+        )
+    else:
+        err.print(f"stored the {tracklist.source} tracklist with recording {stored}")
+
+
+async def _announce(tracklist: Tracklist, path: str, written: WrittenCue) -> str | None:
+    async with Pipeline(Settings(), Stages(analysis=False, tracklists=False)) as pipeline:
+        view = await catalog_queries.get_recording(pipeline.db, path)
+        if view is None:
+            return None
+        await pipeline.announce(
+            TracklistFound(
+                recording_id=view.id,
+                source=tracklist.source,
+                url=tracklist.url,
+                title=tracklist.title,
+                tracks=to_message_tracks(tracklist.tracks),
+                cue_file_path=str(written.path),
+            )
+        )
+        return str(view.id)
 
 
 def _load_tracklist(path: Path) -> Tracklist:
@@ -187,12 +221,12 @@ def fetch(
     output: Output = None,
     as_json: AsJson = False,
 ) -> None:
-    """Fetch and parse a tracklist page; with --recording, write the set's .cue (not stored in the catalog yet)."""
+    """Fetch and parse a tracklist page; with --recording, write the set's .cue and store it in the catalog."""
     result = run(_fetch(TracklistSettings(), url))
     if isinstance(result, Blocked):
         raise _blocked(url, result)
     if recording is not None:
-        _write(result, recording, output)
+        _store(result, recording, _write(result, recording, output))
     _print_tracklist(result, as_json)
 
 
@@ -212,7 +246,7 @@ def import_tracklist(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on any unreadable line.")] = False,
     title: Annotated[str | None, typer.Option("--title", help="The set's title for the .cue.")] = None,
 ) -> None:
-    """Import a tracklist typed by hand and write the recording's .cue (not stored in the catalog yet).
+    """Import a tracklist typed by hand: write the recording's .cue and store the tracklist in the catalog.
 
     Bad lines are reported with their line numbers and skipped (--strict: exit 2 instead).
     """
@@ -226,7 +260,7 @@ def import_tracklist(
         raise fail(f"{file}: {len(result.problems)} line(s) could not be read (--strict)")
     if not result.tracklist.tracks:
         raise fail(f"{file}: no track could be read")
-    _write(result.tracklist, recording, output)
+    _store(result.tracklist, recording, _write(result.tracklist, recording, output))
 
 
 def cue(

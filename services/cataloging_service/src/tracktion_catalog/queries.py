@@ -19,8 +19,10 @@ __all__ = [
     "CatalogSummary",
     "FileView",
     "RecordingView",
+    "TracklistView",
     "get_file",
     "get_recording",
+    "get_tracklists",
     "list_recordings",
     "scan_progress",
     "summary",
@@ -83,6 +85,18 @@ class RecordingView:
 
 
 @dataclass(frozen=True, slots=True)
+class TracklistView:
+    """A recording's tracklist from one source (``1001tracklists`` or ``manual``), with where its .cue was written."""
+
+    source: str
+    cue_file_path: str | None
+    tracks: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "cue_file_path": self.cue_file_path, "tracks": list(self.tracks)}
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogSummary:
     """The state of a folder: recordings with a present file, failed files (with why), copies, missing files."""
 
@@ -133,6 +147,16 @@ async def get_recording(db: Database, path_or_id: str | uuid.UUID) -> RecordingV
         if recording is None:
             return None
         return await _view(uow, recording, await uow.files.for_recording(recording.id))
+
+    return await db.run(read)
+
+
+async def get_tracklists(db: Database, recording_id: uuid.UUID) -> list[TracklistView]:
+    """Every tracklist the catalog holds for the recording, one per source."""
+
+    async def read(uow: UnitOfWork) -> list[TracklistView]:
+        stored = await uow.tracklists.list_for_recording(recording_id)
+        return [TracklistView(t.source, t.cue_file_path, list(t.tracks)) for t in stored]
 
     return await db.run(read)
 
