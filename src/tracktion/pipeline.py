@@ -27,6 +27,7 @@ from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
 from tracktion_shared.cache import Cache, create_cache
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
+from tracktion_shared.housekeeping import prune_inbox_forever
 from tracktion_shared.messages import Message
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database, upgrade
@@ -132,6 +133,7 @@ class Pipeline:
             if self.embedded:
                 # Handlers flush the outbox themselves; this sweeps what a crash left behind.
                 self._background.append(asyncio.create_task(OutboxRelay(self._db, self._bus).run()))
+                self._background.append(asyncio.create_task(prune_inbox_forever(self._db)))
         except BaseException:
             await self._close()
             raise

@@ -10,6 +10,7 @@ the service only checks that the schema is the one it was built for, and refuses
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from tracktion_catalog.adapters.files import Inspector, inspect_file
@@ -19,6 +20,7 @@ from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
 from tracktion_catalog.settings import CatalogSettings
 from tracktion_shared.bus import Bus, create_bus
 from tracktion_shared.config import Settings, redact_url
+from tracktion_shared.housekeeping import prune_inbox_forever
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database, current_revision, head_revision
 
@@ -66,6 +68,7 @@ async def main(settings: Settings) -> None:
         bus = create_bus(settings)
         relay = OutboxRelay(db, bus, interval=catalog_settings.relay_interval)
         register(bus, db, relay=relay, settings=catalog_settings)
-        async with bus:
+        async with bus, asyncio.TaskGroup() as chores:
             log.info("catalog consuming from %r into %r", bus, db)
-            await relay.run()  # sweeps what a crash left in the outbox; returns only by cancellation
+            chores.create_task(prune_inbox_forever(db))
+            chores.create_task(relay.run())  # sweeps what a crash left in the outbox; both end only by cancellation

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
@@ -197,6 +198,12 @@ class InboxRepository:
             .returning(ProcessedMessage.message_id)
         )
         return (await self._session.execute(statement)).first() is not None
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Drop entries processed before ``cutoff``; returns how many. Redeliveries only come within the bus' retry
+        window, so an entry older than that only costs space (a rescan adds one per file)."""
+        result = await self._session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def claim_many(self, consumer: str, message_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """The ids among ``message_ids`` that ``consumer`` claims now; the others it had already handled.
