@@ -9,6 +9,7 @@ import typer
 
 from tracktion import services
 from tracktion.commands import analyze as analyze_command
+from tracktion.commands import graph as graph_commands
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.console import err, fail, run
@@ -83,6 +84,7 @@ app.command("show")(library.show)
 app.command("list")(library.list_recordings)
 tracklist_commands.register(app)  # tracklist parse|search|fetch|import, and cue
 app.command("analyze")(analyze_command.analyze)
+graph_commands.register(app)  # graph sets-with|next-after|compatible
 
 
 def main() -> None:

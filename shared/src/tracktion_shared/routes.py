@@ -24,11 +24,12 @@ from tracktion_shared.messages import (
     TracklistNotFound,
 )
 
-__all__ = ["ANALYSIS", "CATALOG", "ROUTES", "TRACKLIST"]
+__all__ = ["ANALYSIS", "CATALOG", "GRAPH", "ROUTES", "TRACKLIST"]
 
 CATALOG = "catalog"
 ANALYSIS = "analysis"
 TRACKLIST = "tracklist"
+GRAPH = "graph"
 
 ROUTES: Mapping[str, tuple[type[Message], ...]] = {
     # the catalog is the only writer of the catalog database: it records files and every later stage's results
@@ -45,4 +46,6 @@ ROUTES: Mapping[str, tuple[type[Message], ...]] = {
     ),
     ANALYSIS: (RecordingCataloged,),
     TRACKLIST: (RecordingCataloged,),
+    # the graph writer: idempotent upserts of recordings, analysis metadata and tracklists (tracktion_shared.graph)
+    GRAPH: (RecordingCataloged, AnalysisCompleted, TracklistFound),
 }
