@@ -27,6 +27,8 @@ from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
 from tracktion_shared.cache import Cache, create_cache
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
+from tracktion_shared.graph import GraphRepository, create_graph
+from tracktion_shared.graph import consumer as graph_consumer
 from tracktion_shared.housekeeping import prune_inbox_forever
 from tracktion_shared.messages import Message
 from tracktion_shared.outbox import OutboxRelay
@@ -98,6 +100,7 @@ class Pipeline:
         self._db: Database | None = None
         self._bus: Bus | None = None
         self._caches: list[Cache] = []
+        self._graph: GraphRepository | None = None
         self._background: list[asyncio.Task[None]] = []
 
     @property
@@ -146,6 +149,8 @@ class Pipeline:
             analysis_service.register(bus, self._cache(analysis_service.CACHE_NAMESPACE), self.settings)
         if self.stages.tracklists:
             tracklist_service.register(bus, self._cache(tracklist_service.CACHE_NAMESPACE), self.settings)
+        self._graph = create_graph(self.settings)
+        graph_consumer.register(bus, self._graph)
 
     def _cache(self, namespace: str) -> Cache:
         cache = create_cache(self.settings, namespace=namespace)
@@ -164,6 +169,8 @@ class Pipeline:
         self._background.clear()
         if self._bus is not None:
             await self._bus.close()
+        if self._graph is not None:
+            await self._graph.close()
         for cache in self._caches:
             await cache.close()
         self._caches.clear()

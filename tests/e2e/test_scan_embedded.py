@@ -180,3 +180,20 @@ def test_an_imported_tracklist_is_stored_with_its_recording(tmp_path: Path, make
     assert tracklist["cue_file_path"] == str(folder / "set.cue")
     assert "Artist Two" in (folder / "set.cue").read_text(encoding="utf-8")
     assert shown["metadata"]["tracklist_status"] == "found"
+
+
+def test_scan_feeds_the_graph_and_compatible_tracks_are_found(tmp_path: Path) -> None:
+    folder = tmp_path / "Tracks"
+    folder.mkdir()
+    write_sections(folder / "a-minor.wav", [Section(seconds=30, bpm=124.0, tonic="A", scale="minor")], seed=1)
+    write_sections(folder / "e-minor.wav", [Section(seconds=30, bpm=126.0, tonic="E", scale="minor")], seed=2)
+    write_sections(folder / "far.wav", [Section(seconds=30, bpm=90.0, tonic="C#", scale="major")], seed=3)
+    data = tmp_path / "data"
+    result = tracktion(data, "scan", str(folder), "--json", "--no-tracklists")
+    assert result.returncode == 0, result.stderr
+
+    compatible = tracktion(data, "graph", "compatible", str(folder / "a-minor.wav"), "--json")
+    assert compatible.returncode == 0, compatible.stderr
+    found = json.loads(compatible.stdout)
+    paths = [Path(hit["path"]).name for hit in found]
+    assert paths == ["e-minor.wav"], found  # 8A -> 9A, 124 vs 126 BPM; C# major at 90 BPM is neither

@@ -8,12 +8,17 @@ which the catalog message later completes). Failures follow the error tree: an u
 
 from __future__ import annotations
 
+import asyncio
+
 from tracktion_shared.bus.base import Bus
+from tracktion_shared.bus.factory import create_bus
+from tracktion_shared.config import Settings
 from tracktion_shared.graph.base import BPM_KEY, CAMELOT_KEY, GraphRepository
+from tracktion_shared.graph.factory import create_graph
 from tracktion_shared.messages import AnalysisCompleted, Message, RecordingCataloged, TracklistFound
 from tracktion_shared.routes import GRAPH, ROUTES
 
-__all__ = ["GraphWriter", "analysis_metadata", "register"]
+__all__ = ["GraphWriter", "analysis_metadata", "main", "register"]
 
 
 def analysis_metadata(message: AnalysisCompleted) -> dict[str, str]:
@@ -53,3 +58,12 @@ def register(bus: Bus, graph: GraphRepository) -> GraphWriter:
     writer = GraphWriter(graph)
     bus.subscribe(GRAPH, ROUTES[GRAPH], writer.handle)
     return writer
+
+
+async def main(settings: Settings) -> None:
+    """The ``graph`` service: keep the configured graph in step with the bus until cancelled."""
+    async with create_graph(settings) as graph:
+        bus = create_bus(settings)
+        register(bus, graph)
+        async with bus:
+            await asyncio.Event().wait()
