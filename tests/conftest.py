@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import socket
 import subprocess
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 import soundfile
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 # marker -> port on 127.0.0.1
 SERVER_PORTS = {"postgres": 5432, "redis": 6379, "rabbitmq": 5672}
@@ -109,3 +115,28 @@ class AudioMaker:
 def make_audio() -> AudioMaker:
     """``make_audio(path, seconds=1, freq=440, tags={...})`` writes a real audio file in the format of its suffix."""
     return AudioMaker(shutil.which("ffmpeg"))
+
+
+# -- throwaway PostgreSQL databases ---------------------------------------------------------------------------------
+
+#: a role allowed to create databases; trust authentication as on the CI machine
+POSTGRES_ADMIN_URL = os.environ.get("TRACKTION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def _throwaway_database(prefix: str) -> Iterator[str]:
+    """A new, empty database with a unique name: its URL; dropped afterwards even if a connection leaked."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def new_postgres_database() -> Callable[[str], contextlib.AbstractContextManager[str]]:
+    """``with new_postgres_database("tracktion_test") as url:`` — the one way tests get a database of their own."""
+    return _throwaway_database

@@ -6,17 +6,15 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tracktion_shared.storage import head_revision
 
-ADMIN_URL = os.environ.get("TRACKTION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEED_TABLES = {"recordings", "tracklists", "metadata"}
 
 
@@ -53,15 +51,9 @@ def test_db_upgrade_on_an_empty_sqlite_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"tracktion_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def postgres_url(new_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
+    with new_postgres_database("tracktion_test") as url:
+        yield url
 
 
 @pytest.mark.postgres

@@ -16,18 +16,17 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tracktion_shared.bus import delete_topology
 from tracktion_shared.routes import ROUTES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
-ADMIN_URL = os.environ.get("TRACKTION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("TRACKTION_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 WAIT = 60.0
 
@@ -120,24 +119,20 @@ def row_for(cluster: Cluster, path: Path) -> tuple[str, str | None, str, str | N
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    name = f"tracktion_test_{uuid.uuid4().hex[:8]}"
+def cluster(tmp_path: Path, new_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[Cluster]:
     prefix = f"test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     root = tmp_path / "Music"
     root.mkdir()
     (tmp_path / "logs").mkdir()
-    cluster = Cluster(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", prefix, root, tmp_path / "logs")
-    try:
-        upgraded = cluster.tracktion("db", "upgrade")
-        assert upgraded.returncode == 0, upgraded.stderr
-        yield cluster
-    finally:
-        cluster.stop_all()
-        asyncio.run(delete_topology(AMQP_URL, prefix, list(ROUTES)))
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with new_postgres_database("tracktion_test") as database_url:
+        cluster = Cluster(database_url, prefix, root, tmp_path / "logs")
+        try:
+            upgraded = cluster.tracktion("db", "upgrade")
+            assert upgraded.returncode == 0, upgraded.stderr
+            yield cluster
+        finally:
+            cluster.stop_all()
+            asyncio.run(delete_topology(AMQP_URL, prefix, list(ROUTES)))
 
 
 def test_the_database_follows_the_folder(cluster: Cluster, tmp_path: Path, make_audio: Callable[..., Path]) -> None:

@@ -7,32 +7,21 @@ The harness itself (:class:`catalog_harness.Catalog`) and the audio writers live
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 import pytest
 from catalog_harness import FAST_RETRY, Catalog
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from tracktion_shared.storage import Database, upgrade
 
-ADMIN_URL = os.environ.get("TRACKTION_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    name = f"catalog_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def postgres_database(new_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
+    with new_postgres_database("catalog_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

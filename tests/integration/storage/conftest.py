@@ -12,12 +12,11 @@ contract modules of that directory run here unchanged.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 
 import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tracktion_shared.storage import Database, RetryPolicy, upgrade
@@ -34,16 +33,10 @@ def url_of(database: str, *, password: str | None = None) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+def postgres_database(new_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
     """The name of this session's own database, created empty."""
-    name = f"tracktion_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield name
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with new_postgres_database("tracktion_test") as url:
+        yield str(make_url(url).database)
 
 
 @pytest.fixture
