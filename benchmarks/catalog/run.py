@@ -315,7 +315,15 @@ def machine_facts() -> list[tuple[str, str]]:
         ("tracktion", f"git {commit}{' + uncommitted changes' if dirty else ''}"),
         ("catalog", f"concurrency {catalog.concurrency}, hash chunk {catalog.hash_chunk_size // 1024} KiB"),
         ("tuning env", ", ".join(f"{k}={v}" for k, v in sorted(tuning.items())) or "none"),
+        ("bytecode", _bytecode_fact()),
     ]
+
+
+def _bytecode_fact() -> str:
+    """Whether the CLI starts from cached bytecode: without it every start compiles its imports from source."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "not cached (PYTHONDONTWRITEBYTECODE is set: every CLI start compiles its imports from source)"
+    return "cached (.pyc written on first import)"
 
 
 def load_average() -> str:

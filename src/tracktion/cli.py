@@ -1,4 +1,11 @@
-"""The ``tracktion`` command: parse arguments, wire the parts together, call them. No logic of its own."""
+"""The ``tracktion`` command: parse arguments, wire the parts together, call them. No logic of its own.
+
+Every command imports what it uses when it runs, not here: ``tracktion --help`` or a catalog-only ``scan`` must not
+pay for the database migrations tool, the analysis (numpy) or the server drivers of a cluster it does not talk to.
+``tests/e2e/test_cli_imports.py`` checks which modules a start-up loads.
+"""
+
+# ruff: noqa: PLC0415 -- commands import what they use when they run (see above)
 
 from __future__ import annotations
 
@@ -7,15 +14,11 @@ from typing import Annotated
 
 import typer
 
-from tracktion import services
 from tracktion.commands import analyze as analyze_command
 from tracktion.commands import graph as graph_commands
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.console import err, fail, run
-from tracktion_shared.config import Settings, redact_url
-from tracktion_shared.runtime import run_service
-from tracktion_shared.storage import current_revision, downgrade, upgrade
 
 __all__ = ["app", "main"]
 
@@ -48,28 +51,40 @@ def _root(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply schema migrations to TRACKTION_DATABASE_URL (default: the embedded SQLite file)."""
+    from tracktion_shared import storage
+    from tracktion_shared.config import Settings, redact_url
+
     url = Settings().database_url_value()
-    run(upgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}")
+    run(storage.upgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or 0001.")]) -> None:
     """Undo schema migrations down to REVISION."""
+    from tracktion_shared import storage
+    from tracktion_shared.config import Settings, redact_url
+
     url = Settings().database_url_value()
-    run(downgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(current_revision(url))}")
+    run(storage.downgrade(url, revision))
+    err.print(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's current schema revision."""
-    typer.echo(run(current_revision(Settings().database_url_value())) or "none")
+    from tracktion_shared import storage
+    from tracktion_shared.config import Settings
+
+    typer.echo(run(storage.current_revision(Settings().database_url_value())) or "none")
 
 
 @app.command("service")
 def service(name: Annotated[str, typer.Argument(help="Service to run, e.g. catalog or watcher.")]) -> None:
     """Run one service in the foreground until SIGTERM/Ctrl-C (how the cluster images run)."""
+    from tracktion import services
+    from tracktion_shared.runtime import run_service
+
     try:
         main_fn = services.load_service(name)
     except LookupError as exc:

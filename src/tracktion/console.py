@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from tracktion_shared.config import redact_url
 from tracktion_shared.errors import TracktionError
 
 __all__ = ["err", "fail", "run"]
@@ -22,6 +21,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``error: message`` on stderr; returns the Exit to raise (``raise fail(...)``)."""
+    from tracktion_shared.config import redact_url  # noqa: PLC0415 -- pydantic is not needed to print --help
+
     err.print(f"[red]error:[/] {redact_url(message)}")
     return typer.Exit(code)
 

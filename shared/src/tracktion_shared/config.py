@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     bus_retry_delay: float = Field(default=5.0, gt=0, description="first retry delay in seconds; doubles each time")
     bus_prefetch: int = Field(default=8, ge=1, le=1000)
 
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="serve Prometheus /metrics here (the cluster: 9464); unset: off"
+    )
+
     def database_url_value(self) -> str:
         """The database URL to connect to; the embedded SQLite file when none is set."""
         if self.database_url is not None:

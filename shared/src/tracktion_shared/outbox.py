@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from tracktion_shared import metrics
 from tracktion_shared.bus.base import Bus
 from tracktion_shared.storage.database import Database
 from tracktion_shared.storage.unit_of_work import UnitOfWork
@@ -56,7 +57,17 @@ class OutboxRelay:
             try:
                 count = await self.flush()
                 if count:
+                    metrics.OUTBOX_RELAYED.inc(count)
                     log.info("published %d message(s) left in the outbox", count)
             except Exception:
                 log.exception("outbox flush failed; retrying in %.1fs", self.interval)
+            await self._measure_backlog()
             await asyncio.sleep(self.interval)
+
+    async def _measure_backlog(self) -> None:
+        """What still waits after the flush: a bus refusing publishes shows as a growing backlog."""
+        try:
+            backlog = await self.db.run(lambda uow: uow.outbox.count())
+        except Exception:  # the database is down: the flush above has logged that already
+            return
+        metrics.OUTBOX_BACKLOG.set(backlog)

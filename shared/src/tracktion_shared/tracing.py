@@ -14,12 +14,11 @@ from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-__all__ = ["configure_tracing", "extract_context", "inject_context", "tracer"]
+__all__ = ["configure_tracing", "exporting", "extract_context", "inject_context", "tracer"]
 
 _TRACER_NAME = "tracktion"
 
@@ -33,12 +32,20 @@ def configure_tracing(service: str, *extra_processors: SpanProcessor) -> trace.T
         return current
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
     provider = TracerProvider(resource=resource)
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    if exporting():
+        # the exporter (protobuf, requests) only where spans are exported: a tenth of a second of every start-up
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # noqa: PLC0415
+
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     for processor in extra_processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def exporting() -> bool:
+    """True when the standard OTLP variables ask for spans to be exported."""
+    return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
 def tracer() -> trace.Tracer:

@@ -6,21 +6,24 @@ whole result on stdout (``bpm``, ``key``, ``scale``, ``camelot``, ``open_key``, 
 or a bad ``TRACKTION_MOOD_MODEL`` prints one line on stderr and exits with status 2.
 """
 
+# ruff: noqa: PLC0415 -- the analysis (numpy, essentia) loads when this command runs, not at every start-up
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tracktion.console import fail
-from tracktion_analysis import AnalysisResult, AnalysisSettings, analyse_file
 from tracktion_shared.errors import TracktionError
+
+if TYPE_CHECKING:
+    from tracktion_analysis import AnalysisResult
 
 __all__ = ["analyze"]
 
@@ -30,6 +33,10 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON on stdout.")] = False,
 ) -> None:
     """Analyse one audio file: BPM, key (Camelot, Open Key), mood, and a timeline for long sets."""
+    from pydantic import ValidationError
+
+    from tracktion_analysis import AnalysisSettings, analyse_file
+
     try:
         options = AnalysisSettings().options()
     except ValidationError as exc:

@@ -5,13 +5,15 @@ Thin: read the settings, open the configured graph (Neo4j or the embedded file),
 stderr and exit status 2. No match is not an error: an empty table (or ``[]``) and status 0.
 """
 
+# ruff: noqa: PLC0415 -- the graph backend's driver loads when a graph command runs, not at every start-up
+
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,8 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tracktion.console import err, run
-from tracktion_shared.config import Settings
-from tracktion_shared.graph import Compatible, GraphRepository, NextTrack, SetHit, UnknownRecording, create_graph
+
+if TYPE_CHECKING:
+    from tracktion_shared.graph import Compatible, GraphRepository, NextTrack, SetHit
 
 __all__ = ["app", "register"]
 
@@ -82,11 +85,17 @@ def compatible(
 
 
 async def _ask(question: Callable[[GraphRepository], Awaitable[T]]) -> T:
+    # the graph backend's driver only when a graph command runs
+    from tracktion_shared.config import Settings
+    from tracktion_shared.graph import create_graph
+
     async with create_graph(Settings()) as graph:
         return await question(graph)
 
 
 async def _resolve(graph: GraphRepository, recording: str, absolute: str) -> uuid.UUID:
+    from tracktion_shared.graph import UnknownRecording
+
     try:
         return uuid.UUID(recording)
     except ValueError:

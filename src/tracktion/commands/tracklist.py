@@ -8,39 +8,22 @@ With ``--recording``, ``fetch`` and ``import`` also hand the tracklist to the ca
 as the tracklist service sends), so it is stored with the recording; the recording must have been scanned first.
 """
 
+# ruff: noqa: PLC0415 -- the tracklist package (bs4, httpx) loads when one of these commands runs, not at every start-up
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from tracktion.console import err, fail, run
-from tracktion.pipeline import Pipeline, Stages
-from tracktion_catalog import queries as catalog_queries
-from tracktion_shared.cache import create_cache
-from tracktion_shared.config import Settings
-from tracktion_shared.messages import TracklistFound
-from tracktion_tracklist import (
-    Blocked,
-    ImportFormatError,
-    PageFormatError,
-    SearchCandidate,
-    Tracklist,
-    TracklistClient,
-    TracklistSettings,
-    WrittenCue,
-    describe_recording,
-    parse_manual,
-    parse_tracklist_page,
-    score,
-    write_cue,
-)
-from tracktion_tracklist.jobs.lookup import to_message_tracks
-from tracktion_tracklist.service import CACHE_NAMESPACE
+
+if TYPE_CHECKING:
+    from tracktion_tracklist import Blocked, SearchCandidate, Tracklist, TracklistSettings, WrittenCue
 
 __all__ = ["BLOCKED_EXIT", "app", "cue", "register"]
 
@@ -93,6 +76,8 @@ def _read(path: Path) -> str:
 
 
 def _write(tracklist: Tracklist, recording: Path, output: Path | None) -> WrittenCue:
+    from tracktion_tracklist import TracklistSettings, write_cue
+
     if not recording.is_file():
         raise fail(f"no such audio file: {recording}")
     settings = TracklistSettings()
@@ -120,6 +105,12 @@ def _store(tracklist: Tracklist, recording: Path, written: WrittenCue) -> None:
 
 
 async def _announce(tracklist: Tracklist, path: str, written: WrittenCue) -> str | None:
+    from tracktion.pipeline import Pipeline, Stages
+    from tracktion_catalog import queries as catalog_queries
+    from tracktion_shared.config import Settings
+    from tracktion_shared.messages import TracklistFound
+    from tracktion_tracklist.jobs.lookup import to_message_tracks
+
     async with Pipeline(Settings(), Stages(analysis=False, tracklists=False)) as pipeline:
         view = await catalog_queries.get_recording(pipeline.db, path)
         if view is None:
@@ -139,6 +130,8 @@ async def _announce(tracklist: Tracklist, path: str, written: WrittenCue) -> str
 
 def _load_tracklist(path: Path) -> Tracklist:
     """A saved page (.html), or a typed/JSON tracklist (anything else); problems are printed, not fatal."""
+    from tracktion_tracklist import Blocked, ImportFormatError, PageFormatError, parse_manual, parse_tracklist_page
+
     text = _read(path)
     if path.suffix.lower() in (".html", ".htm"):
         try:
@@ -168,6 +161,8 @@ def parse(
     as_json: AsJson = False,
 ) -> None:
     """Parse a saved 1001tracklists page offline. Exits 3 when the page is a block/captcha/challenge page."""
+    from tracktion_tracklist import Blocked, PageFormatError, parse_tracklist_page
+
     try:
         result = parse_tracklist_page(_read(page))
     except PageFormatError as exc:
@@ -183,6 +178,8 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Search the site for tracklists; results are scored against QUERY as if it were the recording's name."""
+    from tracktion_tracklist import Blocked, TracklistSettings, describe_recording, score
+
     settings = TracklistSettings()
     description = describe_recording(query.replace("/", " ") + ".x", {})  # read like a file name
     results = run(_search(settings, query))
@@ -205,6 +202,11 @@ def search(
 
 
 async def _search(settings: TracklistSettings, query: str) -> list[SearchCandidate] | Blocked:
+    from tracktion_shared.cache import create_cache
+    from tracktion_shared.config import Settings
+    from tracktion_tracklist import TracklistClient
+    from tracktion_tracklist.service import CACHE_NAMESPACE
+
     async with (
         create_cache(Settings(), namespace=CACHE_NAMESPACE) as cache,
         TracklistClient(settings, cache=cache) as client,
@@ -222,6 +224,8 @@ def fetch(
     as_json: AsJson = False,
 ) -> None:
     """Fetch and parse a tracklist page; with --recording, write the set's .cue and store it in the catalog."""
+    from tracktion_tracklist import Blocked, TracklistSettings
+
     result = run(_fetch(TracklistSettings(), url))
     if isinstance(result, Blocked):
         raise _blocked(url, result)
@@ -231,6 +235,11 @@ def fetch(
 
 
 async def _fetch(settings: TracklistSettings, url: str) -> Tracklist | Blocked:
+    from tracktion_shared.cache import create_cache
+    from tracktion_shared.config import Settings
+    from tracktion_tracklist import TracklistClient
+    from tracktion_tracklist.service import CACHE_NAMESPACE
+
     async with (
         create_cache(Settings(), namespace=CACHE_NAMESPACE) as cache,
         TracklistClient(settings, cache=cache) as client,
@@ -250,6 +259,8 @@ def import_tracklist(
 
     Bad lines are reported with their line numbers and skipped (--strict: exit 2 instead).
     """
+    from tracktion_tracklist import ImportFormatError, parse_manual
+
     try:
         result = parse_manual(_read(file), title=title)
     except ImportFormatError as exc:

@@ -211,9 +211,14 @@ async def test_reconnects_and_redelivers_when_the_broker_drops_the_connection(ra
 
 
 @pytest.mark.disruptive
-async def test_nothing_is_lost_across_a_broker_restart(rabbit_factory: BusHarness) -> None:
-    """Publish a stream while the broker stops and starts: every message arrives, a few perhaps twice."""
+async def test_nothing_is_lost_across_a_broker_restart(
+    rabbit_factory: BusHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Publish a stream while the broker stops and starts: every message arrives, a few perhaps twice.
+
+    Both buses say in the log that they lost the broker and that they got it back."""
     needs_rabbitmqctl()
+    caplog.set_level(logging.INFO, logger="tracktion.bus")
     rabbit_factory.attempt_timeout = 1.0  # shorter than the outage: publishes go through the retry path too
     total = 200
     counts: Counter[uuid.UUID] = Counter()
@@ -256,3 +261,6 @@ async def test_nothing_is_lost_across_a_broker_restart(rabbit_factory: BusHarnes
     duplicates = sum(n - 1 for n in counts.values())
     print(f"broker restart: {total} messages, {duplicates} duplicate deliveries")  # shown with -s
     assert duplicates <= total // 10, f"{duplicates} duplicates"
+    said = [r.getMessage() for r in caplog.records if r.name == "tracktion.bus"]
+    assert sum("bus lost its connection" in line for line in said) >= 2, said
+    assert sum("bus reconnected" in line for line in said) >= 2, said

@@ -18,6 +18,7 @@ from typing import Literal
 
 import pytest
 import redis.asyncio as aioredis
+from ports import free_port
 
 from tracktion_shared.cache import Cache, MemoryCache, RedisCache, SQLiteCache
 
@@ -77,13 +78,6 @@ class CacheHarness:
         if self.kind == "redis":
             for namespace in self.namespaces:
                 await delete_namespace(self.redis_url, namespace)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class ThrowawayRedis:

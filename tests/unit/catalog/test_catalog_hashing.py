@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracktion_catalog.adapters.hashing import hash_file, hash_stream
+from tracktion_catalog.adapters.hashing import hash_file, hash_stream, short_gil_turns
 from tracktion_catalog.domain.facts import Digests
 
 CHUNK = 64 * 1024
@@ -86,3 +87,13 @@ def test_memory_stays_at_one_chunk_for_a_200_mb_file(tmp_path: Path) -> None:
         sha256.update(zeros)
         xxh128.update(zeros)
     assert digests == Digests(sha256.hexdigest(), xxh128.hexdigest())
+
+
+def test_short_gil_turns_shortens_the_switch_interval_only_within_the_block() -> None:
+    before = sys.getswitchinterval()
+    with short_gil_turns(0.0002):
+        assert sys.getswitchinterval() == pytest.approx(0.0002, abs=2e-6)
+        with short_gil_turns(0.01):  # never lengthens it
+            assert sys.getswitchinterval() == pytest.approx(0.0002, abs=2e-6)
+        assert sys.getswitchinterval() == pytest.approx(0.0002, abs=2e-6)
+    assert sys.getswitchinterval() == before

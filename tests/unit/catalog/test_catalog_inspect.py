@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +10,10 @@ import pytest
 import xxhash
 from catalog_audio import ToneFile, write_soundfile
 
+from tracktion_catalog.adapters import files
 from tracktion_catalog.adapters.files import Readable, Vanished, inspect_file
+from tracktion_catalog.adapters.hashing import ReadIntoStream
+from tracktion_catalog.domain.facts import Digests
 from tracktion_catalog.errors import FileInFlux
 
 
@@ -31,56 +31,38 @@ def test_a_file_that_does_not_exist_vanished(tmp_path: Path) -> None:
     assert inspect_file(str(tmp_path / "gone.wav")) == Vanished("deleted before it could be read")
 
 
-def _big_wav(tmp_path: Path) -> Path:
-    """A valid WAV header followed by 256 MiB of sparse silence: hashing it takes a while, storing it takes nothing."""
-    path = write_soundfile(tmp_path / "long.wav", 0.1, {})
-    with path.open("r+b") as out:
-        out.truncate(256 * 1024 * 1024)
-    return path
+def _wav(tmp_path: Path) -> Path:
+    return write_soundfile(tmp_path / "tone.wav", 0.5, {})
 
 
-def _during_read(path: Path, action: Callable[[], None]) -> threading.Thread:
-    """Run ``action`` once the file is being read (its atime cannot tell us, so: shortly after the read starts)."""
+def _during_read(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Run ``action`` in the middle of the read pass: after the file was opened and its tags read, before hashing.
 
-    def later() -> None:
-        time.sleep(0.15)
+    Deterministic, unlike a thread that sleeps and hopes the hashing is still going on.
+    """
+    real_hash_stream = files.hash_stream
+
+    def hash_after_action(stream: ReadIntoStream, chunk_size: int) -> Digests:
         action()
+        return real_hash_stream(stream, chunk_size)
 
-    thread = threading.Thread(target=later)
-    thread.start()
-    return thread
-
-
-def test_a_file_deleted_while_it_is_read_vanished(tmp_path: Path) -> None:
-    path = _big_wav(tmp_path)
-    thread = _during_read(path, path.unlink)
-    started = time.perf_counter()
-    result = inspect_file(str(path))
-    thread.join()
-    if time.perf_counter() - started < 0.15:
-        pytest.skip("hashing 256 MiB finished before the file could be deleted")
-    assert result == Vanished("deleted while it was being read")
+    monkeypatch.setattr(files, "hash_stream", hash_after_action)
 
 
-def test_a_file_that_grows_while_it_is_read_is_retried_later(tmp_path: Path) -> None:
-    path = _big_wav(tmp_path)
+def test_a_file_deleted_while_it_is_read_vanished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _wav(tmp_path)
+    _during_read(monkeypatch, path.unlink)
+    assert inspect_file(str(path)) == Vanished("deleted while it was being read")
+
+
+def test_a_file_that_grows_while_it_is_read_is_retried_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _wav(tmp_path)
 
     def append() -> None:
         with path.open("ab") as out:
             out.write(b"\x00" * 4096)
-            os.fsync(out.fileno())
 
-    thread = _during_read(path, append)
-    started = time.perf_counter()
-    try:
+    _during_read(monkeypatch, append)
+    with pytest.raises(FileInFlux, match="changed while it was being read") as caught:
         inspect_file(str(path))
-    except FileInFlux as exc:
-        caught: FileInFlux | None = exc
-    else:
-        caught = None
-    thread.join()
-    if caught is None and time.perf_counter() - started < 0.15:
-        pytest.skip("hashing 256 MiB finished before the file could grow")
-    assert caught is not None
-    assert "changed while it was being read" in str(caught)
-    assert caught.delay is not None
+    assert caught.value.delay is not None

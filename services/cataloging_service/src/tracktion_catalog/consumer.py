@@ -6,6 +6,7 @@ from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.deletions import handle_delete
 from tracktion_catalog.jobs.file_events import handle_file_event
 from tracktion_catalog.jobs.moves import handle_move
+from tracktion_catalog.jobs.recorder import Recorder
 from tracktion_catalog.jobs.results import handle_result
 from tracktion_catalog.jobs.scans import handle_scan_completed
 from tracktion_catalog.jobs.unchanged import UnchangedFiles
@@ -35,13 +36,14 @@ class CatalogConsumer:
     def __init__(self, ctx: CatalogContext) -> None:
         self.ctx = ctx
         self.unchanged = UnchangedFiles(ctx.db, max_batch=ctx.settings.skip_batch_size)
+        self.recorder = Recorder(ctx, max_batch=ctx.settings.record_batch_size)
 
     async def handle(self, message: Message) -> None:
         match message:
             case FileMoved():
                 await handle_move(self.ctx, message)
             case FileDiscovered() | FileChanged():
-                await handle_file_event(self.ctx, self.unchanged, message)
+                await handle_file_event(self.ctx, self.unchanged, self.recorder, message)
             case FileDeleted():
                 await handle_delete(self.ctx, message)
             case ScanCompleted():

@@ -14,6 +14,7 @@ import asyncio
 import logging
 
 from tracktion_catalog.adapters.files import Inspector, inspect_file
+from tracktion_catalog.adapters.hashing import short_gil_turns
 from tracktion_catalog.consumer import CONSUMED, CatalogConsumer
 from tracktion_catalog.errors import SchemaNotCurrent
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
@@ -24,7 +25,7 @@ from tracktion_shared.housekeeping import prune_inbox_forever
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database, current_revision, head_revision
 
-__all__ = ["main", "register", "require_current_schema"]
+__all__ = ["main", "register", "require_current_schema", "short_gil_turns"]
 
 log = logging.getLogger("tracktion.catalog")
 
@@ -64,6 +65,11 @@ async def main(settings: Settings) -> None:
     catalog_settings = CatalogSettings()
     url = settings.database_url_value()
     await require_current_schema(url)
+    with short_gil_turns():  # the hashing threads get the GIL back quickly while the event loop is busy
+        await _serve(settings, catalog_settings, url)
+
+
+async def _serve(settings: Settings, catalog_settings: CatalogSettings, url: str) -> None:
     async with Database(url) as db:
         bus = create_bus(settings)
         relay = OutboxRelay(db, bus, interval=catalog_settings.relay_interval)

@@ -45,6 +45,13 @@ class CatalogSettings(BaseSettings):
         le=10_000,
         description="at most this many unchanged files are confirmed in one transaction during a rescan",
     )
+    record_batch_size: int = Field(
+        default=200,
+        ge=1,
+        le=1000,
+        description="at most this many files that were read are recorded in one transaction (a first scan groups "
+        "what was read while the previous batch was being committed)",
+    )
     relay_interval: float = Field(
         default=2.0, gt=0, description="seconds between sweeps of the outbox for messages left by a crash"
     )

@@ -7,6 +7,8 @@ same behaviour under either. Test helpers live in :mod:`tracktion_shared.bus.tes
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracktion_shared.bus.base import (
     ATTEMPT_HEADER,
     REASON_HEADER,
@@ -23,7 +25,10 @@ from tracktion_shared.bus.base import (
 )
 from tracktion_shared.bus.factory import create_bus, retry_policy
 from tracktion_shared.bus.inprocess import InProcessBus
-from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology, delete_topology
+from tracktion_shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology, delete_topology
 
 __all__ = [
     "ATTEMPT_HEADER",
@@ -45,3 +50,8 @@ __all__ = [
     "dispatch",
     "retry_policy",
 ]
+
+# aio-pika is imported when the RabbitMQ bus is first named, not by every process that only uses the in-process bus.
+__getattr__ = lazy_exports(
+    __name__, dict.fromkeys(("RabbitMQBus", "Topology", "delete_topology"), "tracktion_shared.bus.rabbitmq")
+)

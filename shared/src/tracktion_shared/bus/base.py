@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -19,6 +20,7 @@ from typing import Any, Self
 
 from opentelemetry import trace
 
+from tracktion_shared import metrics
 from tracktion_shared.errors import MessageError, PermanentError, TemporaryError
 from tracktion_shared.logs import correlation_scope
 from tracktion_shared.messages import Message, decode, encode, routing_key
@@ -120,7 +122,34 @@ def attempt_of(headers: Mapping[str, Any] | None) -> int:
 async def dispatch(
     subscription: Subscription, body: bytes, headers: Mapping[str, Any] | None, policy: RetryPolicy
 ) -> Verdict:
-    """Run one delivery through its handler and decide its fate. Never raises (except on cancellation)."""
+    """Run one delivery through its handler and decide its fate. Never raises (except on cancellation).
+
+    Counted here, once for every consumer of both buses: handled, retried or dead-lettered, and how long it took.
+    """
+    started = time.perf_counter()
+    message_type, verdict = await _decide(subscription, body, headers, policy)
+    _count(subscription.consumer, message_type, verdict, time.perf_counter() - started)
+    return verdict
+
+
+def _count(consumer: str, message_type: str, verdict: Verdict, seconds: float) -> None:
+    metrics.HANDLER_SECONDS.labels(consumer).observe(seconds)
+    match verdict:
+        case Ack():
+            metrics.MESSAGES_HANDLED.labels(consumer, message_type).inc()
+        case Retry():
+            metrics.MESSAGES_RETRIED.labels(consumer, message_type).inc()
+        case DeadLetterVerdict():
+            metrics.MESSAGES_DEAD_LETTERED.labels(consumer, message_type).inc()
+
+
+#: the message type label of a body that could not be decoded (its type is unknown)
+UNDECODABLE = "undecodable"
+
+
+async def _decide(
+    subscription: Subscription, body: bytes, headers: Mapping[str, Any] | None, policy: RetryPolicy
+) -> tuple[str, Verdict]:
     attempt = attempt_of(headers)
     parent = extract_context(headers)
     with tracer().start_as_current_span(
@@ -131,7 +160,7 @@ async def dispatch(
         except MessageError as exc:
             log.error("dead-lettering undecodable message for %s: %s", subscription.consumer, exc)
             span.set_status(trace.StatusCode.ERROR, str(exc))
-            return DeadLetterVerdict(reason=str(exc), attempts=attempt + 1)
+            return UNDECODABLE, DeadLetterVerdict(reason=str(exc), attempts=attempt + 1)
         span.update_name(f"{subscription.consumer} process {message.type}")
         span.set_attribute("messaging.message.id", str(message.message_id))
         span.set_attribute("tracktion.correlation_id", str(message.correlation_id))
@@ -141,7 +170,7 @@ async def dispatch(
             except PermanentError as exc:
                 log.error("%s rejected %s %s: %s", subscription.consumer, message.type, message.message_id, exc)
                 span.set_status(trace.StatusCode.ERROR, str(exc))
-                return DeadLetterVerdict(reason=f"{type(exc).__name__}: {exc}", attempts=attempt + 1)
+                return message.type, DeadLetterVerdict(reason=f"{type(exc).__name__}: {exc}", attempts=attempt + 1)
             except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(trace.StatusCode.ERROR, str(exc))
@@ -155,7 +184,7 @@ async def dispatch(
                         attempt + 1,
                         reason,
                     )
-                    return DeadLetterVerdict(reason=f"retries exhausted: {reason}", attempts=attempt + 1)
+                    return message.type, DeadLetterVerdict(reason=f"retries exhausted: {reason}", attempts=attempt + 1)
                 delay = policy.delay(attempt)
                 if isinstance(exc, TemporaryError) and exc.delay is not None:
                     delay = max(delay, exc.delay)
@@ -168,8 +197,8 @@ async def dispatch(
                     delay,
                     reason,
                 )
-                return Retry(delay=delay, attempt=attempt + 1, reason=reason)
-    return Ack()
+                return message.type, Retry(delay=delay, attempt=attempt + 1, reason=reason)
+    return message.type, Ack()
 
 
 class Bus(abc.ABC):

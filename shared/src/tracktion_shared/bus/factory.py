@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tracktion_shared.bus.base import Bus, RetryPolicy
 from tracktion_shared.bus.inprocess import InProcessBus
-from tracktion_shared.bus.rabbitmq import RabbitMQBus
 from tracktion_shared.config import Settings
 from tracktion_shared.routes import ROUTES
 
@@ -25,6 +24,9 @@ def create_bus(settings: Settings) -> Bus:
     """
     url = Settings.secret(settings.amqp_url)
     if url:
+        # aio-pika only for a process that talks to RabbitMQ (the embedded CLI never does)
+        from tracktion_shared.bus.rabbitmq import RabbitMQBus  # noqa: PLC0415
+
         return RabbitMQBus(
             url, retry_policy(settings), prefix=settings.bus_prefix, prefetch=settings.bus_prefetch, declare=ROUTES
         )

@@ -48,11 +48,15 @@ class _Delivery:
 
 
 class _DeliveryQueue:
-    """A FIFO that can also take a message back at its head (an interrupted delivery goes first next time)."""
+    """A FIFO that can also take a message back at its head (an interrupted delivery goes first next time).
+
+    Each item wakes one waiting getter, not all of them: a consumer with a deep prefetch has hundreds of idle
+    workers, and waking every one of them for every message cost more than handling the message.
+    """
 
     def __init__(self) -> None:
         self._items: collections.deque[_Delivery] = collections.deque()
-        self._ready = asyncio.Event()
+        self._getters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -62,14 +66,28 @@ class _DeliveryQueue:
             self._items.appendleft(item)
         else:
             self._items.append(item)
-        self._ready.set()
+        self._wake_one()
 
     async def get(self) -> _Delivery:
         # No await between popping and returning: a cancelled getter never loses an item.
         while not self._items:
-            self._ready.clear()
-            await self._ready.wait()
+            getter = asyncio.get_running_loop().create_future()
+            self._getters.append(getter)
+            try:
+                await getter
+            except asyncio.CancelledError:
+                getter.cancel()
+                if self._items:  # this getter may have been the one woken for an item: hand the wake-up on
+                    self._wake_one()
+                raise
         return self._items.popleft()
+
+    def _wake_one(self) -> None:
+        while self._getters:
+            getter = self._getters.popleft()
+            if not getter.done():
+                getter.set_result(None)
+                return
 
 
 @dataclass

@@ -360,7 +360,18 @@ class RabbitMQBus(Bus):
                     client_properties={"connection_name": self.connection_name},
                 )
         assert connection is not None
+        connection.close_callbacks.add(self._connection_lost)
+        connection.reconnect_callbacks.add(self._reconnected)
         return connection
+
+    def _connection_lost(self, _connection: object, exc: BaseException | None) -> None:
+        """Say so in our own words: aio-pika's reconnect notice is at INFO and its close reason varies by cause."""
+        if not self._closing:
+            reason = f"{type(exc).__name__}: {exc}" if exc is not None else "closed"
+            log.warning("bus lost its connection to %s (%s); reconnecting", self.url, reason)
+
+    def _reconnected(self, _connection: object) -> None:
+        log.info("bus reconnected to %s; consumers and queues restored", self.url)
 
     async def _start_consumer(self, subscription: Subscription) -> None:
         """Declare a consumer's queues on its own channel (so prefetch is per consumer) and start consuming."""

@@ -8,10 +8,18 @@ unavailable: an unreachable server or an unusable file answers misses and logs a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracktion_shared.cache.base import Cache
 from tracktion_shared.cache.factory import CACHE_FILE_NAME, create_cache
 from tracktion_shared.cache.memory import MemoryCache
-from tracktion_shared.cache.redis import RedisCache
 from tracktion_shared.cache.sqlite import SQLiteCache
+from tracktion_shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tracktion_shared.cache.redis import RedisCache
 
 __all__ = ["CACHE_FILE_NAME", "Cache", "MemoryCache", "RedisCache", "SQLiteCache", "create_cache"]
+
+# redis-py is imported when the Redis cache is first named, not by every process that uses the SQLite file.
+__getattr__ = lazy_exports(__name__, {"RedisCache": "tracktion_shared.cache.redis"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tracktion_shared.cache.base import Cache
-from tracktion_shared.cache.redis import RedisCache
 from tracktion_shared.cache.sqlite import SQLiteCache
 from tracktion_shared.config import Settings
 
@@ -22,5 +21,8 @@ def create_cache(settings: Settings, *, namespace: str = "tracktion") -> Cache:
     """
     url = Settings.secret(settings.redis_url)
     if url:
+        # redis-py only for a process configured with a Redis URL
+        from tracktion_shared.cache.redis import RedisCache  # noqa: PLC0415
+
         return RedisCache(url, namespace=namespace)
     return SQLiteCache(settings.data_dir / CACHE_FILE_NAME, namespace=namespace)

@@ -1,10 +1,9 @@
 """The embedded cache: one SQLite file in the data directory, so a second ``tracktion scan`` asks no website again.
 
-Every sqlite3 call runs on one worker thread of the cache's own, never on the event loop. One thread, not
-``asyncio.to_thread``'s shared pool: the connection then lives on a single thread (sqlite3's default, checked, rule),
-calls are serialised without a lock, and a burst of 200 look-ups queues here instead of filling the pool that file
-hashing and other blocking work share. ``aiosqlite`` does the same with a thread per connection; doing it directly
-keeps the lifecycle (open on first use, close once) in plain sight, and the few SQL statements need nothing more.
+Every sqlite3 call runs on a :class:`~tracktion_shared.worker_thread.WorkerThread` of the cache's own, never on the
+event loop (sqlite3's default rule: a connection lives on one thread). ``aiosqlite`` does the same with a thread per
+connection; doing it directly keeps the lifecycle (open on first use, close once) in plain sight, and the few SQL
+statements need nothing more.
 
 The file is a cache, so durability is traded for speed (WAL with ``synchronous=NORMAL``: a power cut may lose the
 last writes, never the file) and any trouble is a miss, not an error:
@@ -21,17 +20,16 @@ Expired rows are never returned; the first write of a process deletes them, and 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 from tracktion_shared.cache._common import WARN_INTERVAL, Availability, check_ttl, describe, log, validate_namespace
 from tracktion_shared.cache.base import Cache
+from tracktion_shared.worker_thread import WorkerThread
 
 __all__ = ["SQLiteCache"]
 
@@ -85,9 +83,8 @@ class SQLiteCache(Cache):
         self.busy_timeout = busy_timeout
         self.purge_interval = purge_interval
         self._clock = clock
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracktion-cache-sqlite")
+        self._thread = WorkerThread("tracktion-cache-sqlite")
         self._health = Availability(f"SQLite {self.path}", warn_interval=warn_interval, clock=time.monotonic)
-        self._closed = False
         self._broken = False  # the file cannot be used: every call is a miss (set on the loop)
         # worker-thread state
         self._conn: sqlite3.Connection | None = None
@@ -100,7 +97,7 @@ class SQLiteCache(Cache):
     @property
     def usable(self) -> bool:
         """False once the file turned out unusable (or the cache is closed): every call is a miss from then on."""
-        return not (self._broken or self._closed)
+        return not (self._broken or self._thread.closed)
 
     def _key(self, key: str) -> str:
         return f"{self.namespace}:{key}"
@@ -128,20 +125,14 @@ class SQLiteCache(Cache):
 
     async def close(self) -> None:
         """Close the file once every call already started has finished; later calls answer misses."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        finally:
-            self._executor.shutdown(wait=False)
+        await self._thread.close(self._close)
 
     async def _run(self, operation: str, call: Callable[[], _T]) -> _T | None:
         """Run ``call`` on the worker thread; any SQLite failure becomes None (see the module docstring)."""
         if not self.usable:
             return None
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            result = await self._thread.run(call)
         except _Unusable as unusable:
             if not self._broken:
                 self._broken = True

@@ -10,11 +10,16 @@ decide -- track identity, fuzzy matching, harmonic and tempo compatibility -- ar
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracktion_shared.graph.base import Compatible, GraphRepository, NextTrack, SetHit, UnknownRecording, tracklist_id
 from tracktion_shared.graph.consumer import GraphWriter, register
-from tracktion_shared.graph.embedded import LadybugGraph
 from tracktion_shared.graph.factory import create_graph, embedded_graph_path
-from tracktion_shared.graph.neo4j_graph import Neo4jGraph
+from tracktion_shared.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tracktion_shared.graph.embedded import LadybugGraph
+    from tracktion_shared.graph.neo4j_graph import Neo4jGraph
 
 __all__ = [
     "Compatible",
@@ -30,3 +35,9 @@ __all__ = [
     "register",
     "tracklist_id",
 ]
+
+# Each backend's driver (neo4j, ladybug) is imported when that backend is first named: a process uses one of them.
+__getattr__ = lazy_exports(
+    __name__,
+    {"LadybugGraph": "tracktion_shared.graph.embedded", "Neo4jGraph": "tracktion_shared.graph.neo4j_graph"},
+)

@@ -1,8 +1,7 @@
 """The embedded graph: a LadybugDB (Kuzu fork) database file in the data directory, no server needed.
 
-LadybugDB's calls block, so every one runs on a single worker thread of the graph's own, never on the event loop
-(as :mod:`tracktion_shared.cache.sqlite` does): the connection lives on one thread, calls are serialised without a
-lock, and a burst of writes queues here instead of filling the pool shared with file hashing.
+LadybugDB's calls block, so every one runs on a :class:`~tracktion_shared.worker_thread.WorkerThread` of the graph's
+own, never on the event loop (as :mod:`tracktion_shared.cache.sqlite` does).
 
 One process at a time may open the database for writing (LadybugDB locks the file). Opening a file another process
 holds is a :class:`~tracktion_shared.errors.TemporaryError`, so a consumer retries it later instead of failing.
@@ -10,26 +9,23 @@ holds is a :class:`~tracktion_shared.errors.TemporaryError`, so a consumer retri
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import ladybug
 
 from tracktion_shared.errors import TemporaryError
 from tracktion_shared.graph.base import GraphRepository, Statement
 from tracktion_shared.graph.cypher import LADYBUG_SCHEMA, Q, Query
+from tracktion_shared.worker_thread import WorkerThread
 
 __all__ = ["LadybugGraph"]
 
 log = logging.getLogger("tracktion.graph")
-
-_T = TypeVar("_T")
 
 
 class LadybugGraph(GraphRepository):
@@ -37,8 +33,7 @@ class LadybugGraph(GraphRepository):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracktion-graph-ladybug")
-        self._closed = False
+        self._thread = WorkerThread("tracktion-graph-ladybug")
         # worker-thread state
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
@@ -46,26 +41,15 @@ class LadybugGraph(GraphRepository):
     def __repr__(self) -> str:
         return f"LadybugGraph({str(self.path)!r})"
 
-    async def _run(self, call: Callable[[], _T]) -> _T:
-        if self._closed:
-            raise RuntimeError("the graph is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
-
     async def _write(self, statements: Sequence[Statement]) -> None:
-        await self._run(lambda: self._transaction(statements))
+        await self._thread.run(lambda: self._transaction(statements))
 
     async def _read(self, query: Query, params: Mapping[str, Any]) -> list[list[Any]]:
-        return await self._run(lambda: self._rows(self._connection(), query.ladybug, params))
+        return await self._thread.run(lambda: self._rows(self._connection(), query.ladybug, params))
 
     async def close(self) -> None:
         """Close the database once every call already started has finished."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        finally:
-            self._executor.shutdown(wait=False)
+        await self._thread.close(self._close)
 
     # -- on the worker thread -----------------------------------------------------------------------------------------
 

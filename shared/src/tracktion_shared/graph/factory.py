@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from tracktion_shared.config import Settings
 from tracktion_shared.graph.base import GraphRepository
-from tracktion_shared.graph.embedded import LadybugGraph
-from tracktion_shared.graph.neo4j_graph import Neo4jGraph
 
 __all__ = ["GRAPH_DIR_NAME", "GRAPH_FILE_NAME", "create_graph", "embedded_graph_path"]
 
@@ -24,9 +22,14 @@ def create_graph(settings: Settings) -> GraphRepository:
     A new user configures nothing and gets a graph on disk; cluster users set ``TRACKTION_NEO4J_URL`` (and the user
     and password, unless the URL carries them). Nothing connects here; a bad URL scheme is a ``ConfigError`` at once.
     """
+    # Only the chosen backend's driver is imported (neo4j alone costs a third of a second).
     url = Settings.secret(settings.neo4j_url)
     if url:
+        from tracktion_shared.graph.neo4j_graph import Neo4jGraph  # noqa: PLC0415
+
         password = Settings.secret(settings.neo4j_password)
         auth = (settings.neo4j_user, password or "") if settings.neo4j_user else None
         return Neo4jGraph(url, auth=auth)
+    from tracktion_shared.graph.embedded import LadybugGraph  # noqa: PLC0415
+
     return LadybugGraph(embedded_graph_path(settings))

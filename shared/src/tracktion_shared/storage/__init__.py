@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from tracktion_shared.storage.database import Database
 from tracktion_shared.storage.engine import make_engine
+from tracktion_shared.storage.library import LibraryRepository
 from tracktion_shared.storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from tracktion_shared.storage.models import (
+    LIBRARY_STATUSES,
     Base,
     FileEntry,
+    LibraryEntry,
     MetadataEntry,
     OutboxMessage,
     ProcessedMessage,
@@ -28,6 +31,8 @@ from tracktion_shared.storage.repositories import (
     FileStat,
     InboxRepository,
     MetadataRepository,
+    NewFile,
+    NewRecording,
     OutboxRepository,
     RecordingRepository,
     TracklistRepository,
@@ -37,6 +42,7 @@ from tracktion_shared.storage.unit_of_work import UnitOfWork
 from tracktion_shared.storage.urls import Backend, async_url, backend_of, sync_url
 
 __all__ = [
+    "LIBRARY_STATUSES",
     "Backend",
     "Base",
     "Database",
@@ -44,8 +50,12 @@ __all__ = [
     "FileRepository",
     "FileStat",
     "InboxRepository",
+    "LibraryEntry",
+    "LibraryRepository",
     "MetadataEntry",
     "MetadataRepository",
+    "NewFile",
+    "NewRecording",
     "OutboxMessage",
     "OutboxRepository",
     "ProcessedMessage",

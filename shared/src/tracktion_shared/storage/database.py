@@ -51,9 +51,14 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction: committed when the block ends normally, rolled back when it raises. Not retried."""
+        """One transaction: committed when the block ends normally, rolled back when it raises. Not retried.
+
+        Derived rows (the library read model) are brought up to date just before the commit, inside the transaction.
+        """
         async with self._sessions() as session, session.begin():
-            yield UnitOfWork(session)
+            uow = UnitOfWork(session)
+            yield uow
+            await uow.refresh_library()
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """``await work(uow)`` in a transaction, repeating the whole transaction when the connection was lost.

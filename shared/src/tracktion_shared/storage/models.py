@@ -34,8 +34,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
 __all__ = [
+    "LIBRARY_STATUSES",
     "Base",
     "FileEntry",
+    "LibraryEntry",
     "MetadataEntry",
     "OutboxMessage",
     "ProcessedMessage",
@@ -184,6 +186,9 @@ class FileEntry(Base):
     __table_args__ = (
         CheckConstraint("status IN ('present', 'missing', 'failed')", name="status"),
         Index("idx_files_recording_id", "recording_id"),
+        # "has this recording a present file?" (the library read model asks it per recording); without it SQLite
+        # walks idx_files_status, i.e. every present file, for each recording
+        Index("idx_files_recording_id_status", "recording_id", "status"),
         Index("idx_files_status", "status"),
         Index("idx_files_last_scan_id", "last_scan_id"),
     )
@@ -202,3 +207,59 @@ class FileEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime, server_default=func.now(), default=_utcnow, onupdate=_utcnow
     )
+
+
+#: what :class:`LibraryEntry.status` can be, in the order the library shows the states
+LIBRARY_STATUSES = ("cataloged", "analysed", "failed", "missing")
+
+
+class LibraryEntry(Base):
+    """One recording as the library browser lists it: a read model, derived from the tables above, never edited.
+
+    Sorting and filtering 100,000 recordings by tempo, key or mood cannot be done quickly over key/value metadata
+    (every filter is another self-join, every sort a pivot), so the storage layer keeps this row per recording with
+    typed, indexed columns. It is rebuilt from ``recordings``, ``metadata`` and ``files`` at the end of every
+    transaction that touched the recording (:meth:`UnitOfWork.refresh_library`), so it is always exactly as current
+    as the catalog it is derived from, and it can be rebuilt from scratch at any time.
+
+    ``status``: ``missing`` while no file of the recording is present; otherwise ``failed`` or ``analysed`` after the
+    analysis said so; else ``cataloged``. ``search_text`` is the lower-cased artist, title, album, genre and file name
+    (SQLite lower-cases ASCII only).
+    """
+
+    __tablename__ = "library"
+    __table_args__ = (
+        CheckConstraint(f"status IN {LIBRARY_STATUSES!r}", name="status"),
+        # (column, key): a sort by the column ends with the key, so a page is found in the index alone
+        Index("idx_library_artist", "artist", "recording_id"),
+        Index("idx_library_title", "title", "recording_id"),
+        Index("idx_library_file_name", "file_name", "recording_id"),
+        Index("idx_library_bpm", "bpm", "recording_id"),
+        Index("idx_library_camelot", "camelot", "recording_id"),
+        Index("idx_library_mood", "mood", "recording_id"),
+        Index("idx_library_duration", "duration", "recording_id"),
+        Index("idx_library_status", "status", "recording_id"),
+        Index("idx_library_created_at", "created_at", "recording_id"),
+    )
+
+    recording_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), primary_key=True)
+    file_path: Mapped[str]
+    file_name: Mapped[str]
+    artist: Mapped[str | None]
+    title: Mapped[str | None]
+    album: Mapped[str | None]
+    genre: Mapped[str | None]
+    duration: Mapped[float | None] = mapped_column(Double)
+    bpm: Mapped[float | None] = mapped_column(Double)
+    key: Mapped[str | None]
+    scale: Mapped[str | None]
+    camelot: Mapped[str | None]
+    open_key: Mapped[str | None]
+    mood: Mapped[str | None]
+    energy: Mapped[float | None] = mapped_column(Double)
+    status: Mapped[str]
+    analysis_error: Mapped[str | None]
+    tracklist_status: Mapped[str | None]
+    search_text: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,17 +4,21 @@ Repositories never commit; the unit of work around them decides when a transacti
 calls succeed or fail together. Writes that a redelivered message may repeat (metadata, the inbox) are upserts, so
 repeating them is harmless. Upserts need the dialect's own ``INSERT … ON CONFLICT``; PostgreSQL and SQLite spell it
 the same way, so one statement serves both.
+
+The repositories that change what the library shows of a recording (its location, metadata, files) note its id in
+the unit of work's ``touched`` set; the unit of work refreshes the ``library`` read model for those ids before it
+commits (:mod:`tracktion_shared.storage.library`), so no writer can forget to.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +39,8 @@ __all__ = [
     "FileStat",
     "InboxRepository",
     "MetadataRepository",
+    "NewFile",
+    "NewRecording",
     "OutboxRepository",
     "RecordingRepository",
     "TracklistRepository",
@@ -51,9 +57,21 @@ def _insert(session: AsyncSession, entity: type[Base]) -> postgresql.Insert | sq
     raise NotImplementedError(f"no upsert for the {dialect} dialect")
 
 
+@dataclass(frozen=True, slots=True)
+class NewRecording:
+    """A row for :meth:`RecordingRepository.add_many`; the caller picks the id, so it can refer to it at once."""
+
+    id: uuid.UUID
+    file_path: str
+    file_name: str
+    sha256_hash: str | None = None
+    xxh128_hash: str | None = None
+
+
 class RecordingRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, touched: set[uuid.UUID]) -> None:
         self._session = session
+        self._touched = touched
 
     async def add(
         self,
@@ -69,13 +87,31 @@ class RecordingRepository:
         )
         self._session.add(recording)
         await self._session.flush()
+        self._touched.add(recording.id)
         return recording
+
+    async def add_many(self, recordings: Sequence[NewRecording]) -> None:
+        """Insert several recordings in one statement; a hash already taken raises ``IntegrityError`` here.
+
+        No entities are built or returned (the caller has the ids): a first scan adds hundreds per transaction.
+        """
+        if not recordings:
+            return
+        await self._session.execute(insert(Recording), [_columns(recording) for recording in recordings])
+        self._touched.update(recording.id for recording in recordings)
 
     async def get(self, recording_id: uuid.UUID) -> Recording | None:
         return await self._session.get(Recording, recording_id)
 
     async def get_by_sha256(self, sha256_hash: str) -> Recording | None:
         return await self._one(Recording.sha256_hash == sha256_hash)
+
+    async def get_many_by_sha256(self, sha256_hashes: Collection[str]) -> dict[str, Recording]:
+        """The recordings that have any of these hashes, by hash: one query for a whole batch of files."""
+        if not sha256_hashes:
+            return {}
+        statement = select(Recording).where(Recording.sha256_hash.in_(set(sha256_hashes)))
+        return {recording.sha256_hash or "": recording for recording in await self._session.scalars(statement)}
 
     async def get_by_xxh128(self, xxh128_hash: str) -> Recording | None:
         return await self._one(Recording.xxh128_hash == xxh128_hash)
@@ -99,6 +135,7 @@ class RecordingRepository:
             recording.file_path = file_path
             recording.file_name = file_name
             await self._session.flush()
+            self._touched.add(recording_id)
         return recording
 
     async def update_hashes(self, recording_id: uuid.UUID, sha256_hash: str, xxh128_hash: str) -> None:
@@ -119,8 +156,9 @@ class RecordingRepository:
 
 
 class MetadataRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, touched: set[uuid.UUID]) -> None:
         self._session = session
+        self._touched = touched
 
     async def upsert(self, recording_id: uuid.UUID, values: Mapping[str, str]) -> None:
         """Set every ``key -> value`` for the recording, inserting new keys and overwriting existing ones."""
@@ -133,6 +171,24 @@ class MetadataRepository:
         )
         rows = [{"recording_id": recording_id, "key": key, "value": value} for key, value in values.items()]
         await self._session.execute(statement, rows)
+        self._touched.add(recording_id)
+
+    async def upsert_many(self, values: Mapping[uuid.UUID, Mapping[str, str]]) -> None:
+        """:meth:`upsert` for several recordings in one statement (recording id -> its ``key -> value``)."""
+        rows = [
+            {"recording_id": recording_id, "key": key, "value": value}
+            for recording_id, pairs in values.items()
+            for key, value in pairs.items()
+        ]
+        if not rows:
+            return
+        insert = _insert(self._session, MetadataEntry)
+        statement = insert.on_conflict_do_update(
+            index_elements=[MetadataEntry.recording_id, MetadataEntry.key],
+            set_={"value": insert.excluded.value},
+        )
+        await self._session.execute(statement, rows)
+        self._touched.update(recording_id for recording_id, pairs in values.items() if pairs)
 
     async def delete_keys(self, recording_id: uuid.UUID, keys: Sequence[str]) -> None:
         """Remove these keys of the recording (a tag its new content no longer has); absent keys are ignored."""
@@ -140,6 +196,7 @@ class MetadataRepository:
             await self._session.execute(
                 delete(MetadataEntry).where(MetadataEntry.recording_id == recording_id, MetadataEntry.key.in_(keys))
             )
+            self._touched.add(recording_id)
 
     async def get_all(self, recording_id: uuid.UUID) -> dict[str, str]:
         statement = (
@@ -232,6 +289,19 @@ class OutboxRepository:
         self._session.add(OutboxMessage(routing_key=message.type, body=encode(message), headers=headers))
         await self._session.flush()
 
+    async def add_many(self, messages: Sequence[tuple[Message, Mapping[str, Any]]]) -> None:
+        """Store several messages in one statement, in this order, each with the headers given.
+
+        Messages written for a batch of work carry each item's own trace context (captured where the item began,
+        with :func:`~tracktion_shared.tracing.inject_context`), not that of whichever task commits the batch.
+        """
+        if messages:
+            rows = [
+                {"routing_key": message.type, "body": encode(message), "headers": dict(headers)}
+                for message, headers in messages
+            ]
+            await self._session.execute(insert(OutboxMessage), rows)
+
     async def take(self, limit: int) -> Sequence[OutboxMessage]:
         """The oldest unpublished messages, locked against other relays (PostgreSQL skips rows others hold)."""
         statement = select(OutboxMessage).order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
@@ -242,6 +312,19 @@ class OutboxRepository:
 
     async def count(self) -> int:
         return await self._session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """A ``files`` row for :meth:`FileRepository.add_many`: a path the catalog did not know."""
+
+    path: str
+    status: str
+    recording_id: uuid.UUID | None = None
+    size: int | None = None
+    mtime: float | None = None
+    error: str | None = None
+    last_scan_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +346,12 @@ class FileRepository:
     both treat ``_`` and ``%`` in a path as wildcards. Pass the folder with its trailing separator.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, touched: set[uuid.UUID]) -> None:
         self._session = session
+        self._touched = touched
+
+    def _touch(self, *recording_ids: uuid.UUID | None) -> None:
+        self._touched.update(recording_id for recording_id in recording_ids if recording_id is not None)
 
     async def get_by_path(self, path: str) -> FileEntry | None:
         return (await self._session.scalars(select(FileEntry).where(FileEntry.path == path))).one_or_none()
@@ -297,6 +384,7 @@ class FileRepository:
         if entry is None:
             entry = FileEntry(path=path, status=status)
             self._session.add(entry)
+        self._touch(entry.recording_id, recording_id)
         entry.status = status
         entry.recording_id = recording_id
         entry.size = size
@@ -306,12 +394,20 @@ class FileRepository:
         await self._session.flush()
         return entry
 
+    async def add_many(self, files: Sequence[NewFile]) -> None:
+        """Insert rows for paths that have none, in one statement; a path that has one raises ``IntegrityError``."""
+        if not files:
+            return
+        await self._session.execute(insert(FileEntry), [_columns(entry) for entry in files])
+        self._touch(*(entry.recording_id for entry in files))
+
     async def move(self, old_path: str, new_path: str) -> FileEntry | None:
         """Give the row at ``old_path`` the path ``new_path`` (whose own row the caller removed); None if absent."""
         entry = await self.get_by_path(old_path)
         if entry is not None:
             entry.path = new_path
             await self._session.flush()
+            self._touch(entry.recording_id)
         return entry
 
     async def delete_by_path(self, path: str) -> FileEntry | None:
@@ -320,6 +416,7 @@ class FileRepository:
         if entry is not None:
             await self._session.delete(entry)
             await self._session.flush()
+            self._touch(entry.recording_id)
         return entry
 
     async def mark_seen(self, ids: Sequence[uuid.UUID], scan_id: uuid.UUID) -> None:
@@ -338,9 +435,13 @@ class FileRepository:
 
     async def mark_missing(self, ids: Sequence[uuid.UUID], error: str | None = None) -> None:
         if ids:
-            await self._session.execute(
-                update(FileEntry).where(FileEntry.id.in_(ids)).values(status="missing", error=error)
+            statement = (
+                update(FileEntry)
+                .where(FileEntry.id.in_(ids))
+                .values(status="missing", error=error)
+                .returning(FileEntry.recording_id)
             )
+            self._touch(*(await self._session.scalars(statement)))
 
     async def for_recording(self, recording_id: uuid.UUID, *, status: str | None = None) -> Sequence[FileEntry]:
         """The recording's files (with ``status`` only, if given), by path."""
@@ -391,6 +492,10 @@ class FileRepository:
             .order_by(FileEntry.path)
         )
         return (await self._session.scalars(statement)).all()
+
+
+def _columns(row: NewRecording | NewFile) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__slots__}
 
 
 def _under(prefix: str) -> ColumnElement[bool]:

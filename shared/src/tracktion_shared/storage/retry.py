@@ -9,10 +9,10 @@ repeating it only delays the error, so those surface at once.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import psycopg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import (
     AsyncRetrying,
@@ -38,8 +38,10 @@ def is_retryable(exc: BaseException) -> bool:
         if isinstance(exc.orig, sqlite3.Error):
             return str(getattr(exc.orig, "sqlite_errorname", "")).startswith(_SQLITE_TRANSIENT)
         return isinstance(exc, OperationalError | InterfaceError)
-    # raised by psycopg itself, outside any SQLAlchemy statement
-    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    # Raised by psycopg itself, outside any SQLAlchemy statement. Only a process that opened a PostgreSQL connection
+    # has psycopg loaded, and only such a process can meet its errors: the embedded CLI never pays for importing it.
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,23 @@ from tracktion_catalog.domain.placement import place_content
 from tracktion_catalog.domain.tags import METADATA_KEYS, TAG_KEYS, metadata_values
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.primary import refresh_primary, set_primary
+from tracktion_shared import metrics
 from tracktion_shared.messages import FileEvent, RecordingCataloged
 from tracktion_shared.storage import FileEntry, UnitOfWork
 
-__all__ = ["record_inspection"]
+__all__ = ["announcement_for", "apply_inspection", "count_recorded", "record_inspection"]
+
+
+def count_recorded(inspection: Inspection) -> None:
+    """After the commit (never inside the transaction, which may be repeated): one file recorded, by its status."""
+    match inspection:
+        case Readable():
+            status = "present"
+        case Unreadable():
+            status = "failed"
+        case Vanished():
+            status = "missing"
+    metrics.FILES_CATALOGED.labels(status).inc()
 
 
 async def record_inspection(
@@ -30,6 +43,13 @@ async def record_inspection(
     """
     if not await uow.inbox.claim(CONSUMER, message.message_id):
         return None
+    return await apply_inspection(uow, message, inspection, moved_from=moved_from)
+
+
+async def apply_inspection(
+    uow: UnitOfWork, message: FileEvent, inspection: Inspection, *, moved_from: str | None = None
+) -> RecordingCataloged | None:
+    """:func:`record_inspection` for a message its caller has already claimed in the inbox (a batch claims many)."""
     displaced = None
     if moved_from is not None and moved_from != message.path and await uow.files.get_by_path(moved_from) is not None:
         displaced = await uow.files.delete_by_path(message.path)
@@ -133,15 +153,22 @@ async def _record_audio(
     await uow.metadata.delete_keys(recording_id, [key for key in METADATA_KEYS if key not in values])
     if not placement.announce:
         return None
-    announcement = RecordingCataloged(
+    announcement = announcement_for(message, read, recording_id, values)
+    await uow.outbox.add(announcement)
+    return announcement
+
+
+def announcement_for(
+    message: FileEvent, read: Readable, recording_id: uuid.UUID, values: dict[str, str]
+) -> RecordingCataloged:
+    """What the later stages hear about new or changed audio: where it is, its hashes, its tags."""
+    return RecordingCataloged(
         recording_id=recording_id,
-        path=path,
-        sha256=digests.sha256,
-        xxh128=digests.xxh128,
+        path=message.path,
+        sha256=read.digests.sha256,
+        xxh128=read.digests.xxh128,
         duration_seconds=read.audio.duration,
         content_changed=True,
         tags={key: values[key] for key in TAG_KEYS if key in values},
         **message.follow_up(),
     )
-    await uow.outbox.add(announcement)
-    return announcement

@@ -11,7 +11,7 @@ import enum
 
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, move_keeps_content
-from tracktion_catalog.jobs.content import record_inspection
+from tracktion_catalog.jobs.content import count_recorded, record_inspection
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
 from tracktion_catalog.jobs.primary import refresh_primary, set_primary
 from tracktion_shared.messages import FileMoved
@@ -31,6 +31,7 @@ async def handle_move(ctx: CatalogContext, message: FileMoved) -> None:
             return
         inspection = await ctx.read(message.path)
         await run(ctx.db, lambda uow: record_inspection(uow, message, inspection, moved_from=message.old_path))
+        count_recorded(inspection)
     await ctx.announce()  # as for discoveries: also after a redelivery whose first delivery failed to publish
 
 

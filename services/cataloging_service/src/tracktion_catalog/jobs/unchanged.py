@@ -7,13 +7,13 @@ transaction together (group commit). No task runs in the background; whichever h
 batch, and every handler waits for the answer about its own message.
 
 A message whose file is not unchanged gets ``False`` and is handled in full by its job; its inbox claim is left to
-that job's transaction, so nothing is claimed without its work being done.
+that job's transaction, so nothing is claimed without its work being done. A batch that fails for a reason other
+than the database being unreachable is confirmed again one message at a time, so that a message that cannot be
+handled (a path the database cannot store) fails alone instead of taking its batch with it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.jobs.context import CONSUMER
+from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
 from tracktion_shared.messages import FileEvent
-from tracktion_shared.storage import Database, UnitOfWork
+from tracktion_shared.storage import Database, UnitOfWork, is_retryable
 
 __all__ = ["UnchangedFiles"]
 
@@ -32,46 +33,29 @@ class UnchangedFiles:
 
     def __init__(self, db: Database, *, max_batch: int = 500) -> None:
         self._db = db
-        self._max_batch = max_batch
-        # waiting messages by their answer (futures hash by identity; a dict keeps arrival order)
-        self._waiting: dict[asyncio.Future[bool], FileEvent] = {}
-        self._lock = asyncio.Lock()
-        self.transactions = 0  # how many batches were committed (for tests and logs)
+        self._batches: GroupCommit[FileEvent, bool] = GroupCommit(self._confirm_batch, max_batch=max_batch)
+
+    @property
+    def transactions(self) -> int:
+        """How many batches were committed (for tests and logs)."""
+        return self._batches.batches
 
     async def confirm(self, message: FileEvent) -> bool:
         if message.size is None or message.mtime is None:
             return False
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting[answer] = message
-        try:
-            while not answer.done():
-                async with self._lock:
-                    if not answer.done():
-                        await self._run_batch()
-        finally:
-            self._waiting.pop(answer, None)  # cancelled before any batch took it
-        return answer.result()
+        return await self._batches.submit(message)
 
-    async def _run_batch(self) -> None:
-        batch = dict(itertools.islice(self._waiting.items(), self._max_batch))
-        for answer in batch:
-            del self._waiting[answer]
-        messages = list(batch.values())
+    async def _confirm_batch(self, messages: Sequence[FileEvent]) -> Sequence[bool | Exception]:
         try:
-            results = await run(self._db, lambda uow: _confirm(uow, messages))
-        except asyncio.CancelledError:
-            # the handler running the batch was cancelled: the others' messages go back for the next one
-            self._waiting = {**{a: m for a, m in batch.items() if not a.done()}, **self._waiting}
-            raise
+            return await run(self._db, lambda uow: _confirm(uow, messages))
         except Exception as exc:
-            for answer in batch:
-                if not answer.done():
-                    answer.set_exception(exc)
-            return
-        self.transactions += 1
-        for answer, result in zip(batch, results, strict=True):
-            if not answer.done():
-                answer.set_result(result)
+            if is_retryable(exc) or len(messages) == 1:
+                raise
+            return await one_by_one(messages, self._confirm_alone)
+
+    async def _confirm_alone(self, message: FileEvent) -> bool:
+        [unchanged] = await run(self._db, lambda uow: _confirm(uow, [message]))
+        return unchanged
 
 
 async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]:

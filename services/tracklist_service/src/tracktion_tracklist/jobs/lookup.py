@@ -28,6 +28,7 @@ from typing import NoReturn
 
 import httpx
 
+from tracktion_shared import metrics
 from tracktion_shared.bus import Bus
 from tracktion_shared.cache import Cache
 from tracktion_shared.messages import Message, RecordingCataloged, TracklistFound, TracklistNotFound, TracklistTrack
@@ -173,12 +174,14 @@ class TracklistLookup:
                 **message.follow_up(),
             )
         )
+        metrics.TRACKLIST_LOOKUPS.labels("found").inc()
 
     async def _not_found(self, message: RecordingCataloged, reason: str, *, blocked: bool = False) -> None:
         log.info("%s: no tracklist: %s", message.path, reason)
         await self.bus.publish(
             TracklistNotFound(recording_id=message.recording_id, reason=reason, blocked=blocked, **message.follow_up())
         )
+        metrics.TRACKLIST_LOOKUPS.labels("blocked" if blocked else "not_found").inc()
 
     def _check_backoff(self) -> None:
         remaining = self._blocked_until - self._clock()
