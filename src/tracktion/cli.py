@@ -18,6 +18,7 @@ from tracktion.commands import analyze as analyze_command
 from tracktion.commands import graph as graph_commands
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
+from tracktion.commands import ui as ui_command
 from tracktion.console import err, fail, run
 
 __all__ = ["app", "main"]
@@ -100,6 +101,7 @@ app.command("list")(library.list_recordings)
 tracklist_commands.register(app)  # tracklist parse|search|fetch|import, and cue
 app.command("analyze")(analyze_command.analyze)
 graph_commands.register(app)  # graph sets-with|next-after|compatible
+app.command("ui")(ui_command.ui)  # the web UI and JSON API (imports FastAPI only when it runs)
 
 
 def main() -> None:
