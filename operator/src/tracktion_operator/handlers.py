@@ -16,11 +16,15 @@ import kopf
 from tracktion_operator import kube, reconciler
 from tracktion_operator.model import GROUP, PLURAL, VERSION, Library
 from tracktion_operator.reconcile import Action
+from tracktion_shared import metrics
 
 # Seconds between full reconciles (drift correction, children deleted by hand) and between autoscaler ticks; the
 # autoscaler itself waits each library's pollingInterval. Environment knobs so tests can run fast.
 RESYNC_SECONDS = float(os.environ.get("TRACKTION_OPERATOR_RESYNC_SECONDS", "30"))
 TICK_SECONDS = float(os.environ.get("TRACKTION_OPERATOR_TICK_SECONDS", "5"))
+# Seconds a tick already running when the operator stops may take to finish. Without it kopf abandons a timer
+# mid-request after a few loop cycles, and the abandoned tick dies with the loop, its API session still open.
+EXIT_GRACE_SECONDS = 10.0
 
 
 @kopf.on.startup()
@@ -30,6 +34,10 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
     settings.peering.standalone = True
     settings.posting.level = 20
+    settings.background.instant_exit_timeout = EXIT_GRACE_SECONDS
+    port = os.environ.get("TRACKTION_METRICS_PORT")
+    if port:  # the autoscaler's queue depth and worker count per library, for the Grafana dashboard
+        metrics.serve(int(port))
 
 
 @kopf.on.login()
@@ -50,6 +58,8 @@ async def _reconcile(body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger) ->
     for action, label in outcome.applied:
         verb = "Created" if action is Action.CREATE else "Patched"
         kopf.info(body, reason=verb, message=f"{verb.lower()} {label}")
+    for label in outcome.deleted:
+        kopf.info(body, reason="Deleted", message=f"deleted {label}: no longer in the spec")
     for error in outcome.errors:
         kopf.warn(body, reason="ApplyFailed", message=error)
     logger.info("reconciled: phase=%s applied=%d errors=%d", outcome.phase, len(outcome.applied), len(outcome.errors))
@@ -78,8 +88,10 @@ async def tick(body: kopf.Body, patch: kopf.Patch, logger: kopf.Logger, memo: ko
     if result is None:
         return
     patch.status["analysisReplicas"] = result.replicas
+    metrics.ANALYSIS_WORKERS.labels(lib.namespace, lib.name).set(result.replicas)
     if result.depth is not None:
         patch.status["queueDepth"] = result.depth
+        metrics.QUEUE_DEPTH.labels(lib.namespace, lib.name).set(result.depth)
     if result.changed:
         patch.status["lastScaleTime"] = datetime.now(UTC).isoformat()
         kopf.info(body, reason="Scaled", message=f"analysis -> {result.replicas} replicas: {result.reason}")

@@ -23,6 +23,7 @@ PLURALS = {
     "Secret": "secrets",
     "Service": "services",
     "Deployment": "deployments",
+    "Ingress": "ingresses",
     "StatefulSet": "statefulsets",
     "Job": "jobs",
     "Event": "events",
@@ -137,6 +138,10 @@ class KubeApi:
         path = resource_path(manifest["apiVersion"], manifest["kind"], meta.get("namespace"), meta["name"])
         result: dict[str, Any] = await self._call("PATCH", path, manifest, "application/merge-patch+json")
         return result
+
+    async def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
+        """Delete one object; one that is already gone is fine."""
+        await self._call("DELETE", resource_path(api_version, kind, namespace, name))
 
     async def exists(self, api_version: str, kind: str, namespace: str | None, name: str) -> bool:
         return await self.get(api_version, kind, namespace, name) is not None

@@ -101,6 +101,37 @@ class SecretRef(_Model):
     key: str = "url"
 
 
+class Graph(_Model):
+    """The graph writer (consumer ``graph``); deployed only when a Neo4j is configured (bundled or by Secret)."""
+
+    enabled: bool = True
+    replicas: int = Field(default=1, ge=0, le=5)
+    resources: Resources = Field(default_factory=Resources)
+
+
+class TokenSecretRef(_Model):
+    name: str
+    key: str = "token"
+
+
+class UiIngress(_Model):
+    enabled: bool = False
+    host: str = ""
+    class_name: str = Field(default="", alias="className")
+    tls_secret_name: str = Field(default="", alias="tlsSecretName")
+
+
+class Ui(_Model):
+    """The web UI: off unless asked for; without ``tokenSecretRef`` the operator generates the token's Secret."""
+
+    enabled: bool = False
+    replicas: int = Field(default=1, ge=0, le=10)
+    service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(default="ClusterIP", alias="serviceType")
+    ingress: UiIngress = Field(default_factory=UiIngress)
+    token_secret_ref: TokenSecretRef | None = Field(default=None, alias="tokenSecretRef")
+    resources: Resources = Field(default_factory=Resources)
+
+
 class Backing(_Model):
     bundled: bool = False
     secret_ref: SecretRef | None = Field(default=None, alias="secretRef")
@@ -126,6 +157,8 @@ class MusicLibrarySpec(_Model):
     catalog: Service = Field(default_factory=Service)
     tracklist: Tracklist = Field(default_factory=Tracklist)
     analysis: Analysis = Field(default_factory=Analysis)
+    graph: Graph = Field(default_factory=Graph)
+    ui: Ui = Field(default_factory=Ui)
     backing: BackingServices = Field(default_factory=BackingServices)
     bus_prefix: str = Field(default="tracktion", alias="busPrefix", pattern=r"^[A-Za-z0-9_.-]+$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="logLevel")

@@ -27,13 +27,17 @@ from tracktion_operator.reconcile import (
     ready_counts,
     ready_summary,
 )
-from tracktion_operator.render import render_all
+from tracktion_operator.render import optional_children, render_all
 from tracktion_operator.render.bundled import bundled_services, secret_name
-from tracktion_operator.render.children import SERVICES, analysis_deployment_name, migration_job_name
-from tracktion_operator.render.common import child_name
+from tracktion_operator.render.children import analysis_deployment_name, deployed_services, migration_job_name
+from tracktion_operator.render.common import Manifest, child_name
 from tracktion_operator.render.keda import KEDA_CRD, amqp_secret, render_keda
+from tracktion_operator.render.ui import UI, token_secret
 
-EXPECTED = [svc.name for svc in SERVICES]
+
+def expected_services(lib: Library) -> list[str]:
+    """The Deployments this library runs (and the Ready column counts): the pipeline's, plus the UI when enabled."""
+    return [svc.name for svc in deployed_services(lib)] + ([UI.name] if lib.spec.ui.enabled else [])
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Outcome:
     applied: list[tuple[Action, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     engine: str = "builtin"
+    expected: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
 
 def uses_keda(lib: Library, keda_installed: bool) -> bool:
@@ -68,6 +74,35 @@ async def _passwords(api: KubeApi, lib: Library) -> dict[str, str]:
     return out
 
 
+async def _ui_token(api: KubeApi, lib: Library) -> str | None:
+    """A new token when the UI's generated Secret does not exist yet (existing Secrets are never patched)."""
+    if not lib.spec.ui.enabled or lib.spec.ui.token_secret_ref is not None:
+        return None
+    if await api.exists("v1", "Secret", lib.namespace, token_secret(lib)[0]):
+        return "unused"  # rendered, then skipped: Secrets are create-only
+    return secrets.token_urlsafe(24)
+
+
+def _owned_by(live: Manifest, lib: Library) -> bool:
+    return any(ref.get("uid") == lib.uid for ref in (live.get("metadata") or {}).get("ownerReferences") or [])
+
+
+async def _prune(api: KubeApi, lib: Library, desired: list[Manifest], outcome: Outcome) -> None:
+    """Delete optional children this spec no longer renders, if this library owns them (never someone else's)."""
+    wanted = {(m["kind"], m["metadata"]["name"]) for m in desired}
+    for api_version, kind, name in optional_children(lib):
+        if (kind, name) in wanted:
+            continue
+        label = f"{kind}/{name}"
+        try:
+            live = await api.get(api_version, kind, lib.namespace, name)
+            if live is not None and _owned_by(live, lib):
+                await api.delete(api_version, kind, lib.namespace, name)
+                outcome.deleted.append(label)
+        except ApiError as exc:
+            outcome.errors.append(f"{label}: {exc}")
+
+
 async def _current_analysis(api: KubeApi, lib: Library) -> int | None:
     live = await api.get("apps/v1", "Deployment", lib.namespace, analysis_deployment_name(lib))
     return None if live is None else int((live.get("spec") or {}).get("replicas") or 0)
@@ -76,11 +111,19 @@ async def _current_analysis(api: KubeApi, lib: Library) -> int | None:
 async def reconcile(api: KubeApi, lib: Library) -> Outcome:
     """Render the library and make the cluster match it; safe to run any number of times."""
     keda = uses_keda(lib, await keda_installed(api))
-    desired = render_all(lib, passwords=await _passwords(api, lib), current_analysis=await _current_analysis(api, lib))
+    desired = render_all(
+        lib,
+        passwords=await _passwords(api, lib),
+        current_analysis=await _current_analysis(api, lib),
+        ui_token=await _ui_token(api, lib),
+    )
     if keda:
         desired += render_keda(lib)
     job = await api.get("batch/v1", "Job", lib.namespace, migration_job_name(lib))
-    outcome = Outcome(phase="Pending", conditions=[], services={}, engine="keda" if keda else "builtin")
+    expected = expected_services(lib)
+    outcome = Outcome(
+        phase="Pending", conditions=[], services={}, engine="keda" if keda else "builtin", expected=expected
+    )
     for manifest in gated(desired, job_succeeded(job)):
         meta = manifest["metadata"]
         label = f"{manifest['kind']}/{meta['name']}"
@@ -96,16 +139,17 @@ async def reconcile(api: KubeApi, lib: Library) -> Outcome:
             continue
         if action is not Action.NONE:
             outcome.applied.append((action, label))
+    await _prune(api, lib, desired, outcome)
     job = await api.get("batch/v1", "Job", lib.namespace, migration_job_name(lib))
     deployments = {
-        svc.name: await api.get("apps/v1", "Deployment", lib.namespace, child_name(lib, svc.name)) for svc in SERVICES
+        name: await api.get("apps/v1", "Deployment", lib.namespace, child_name(lib, name)) for name in expected
     }
     outcome.services = ready_counts(deployments)
     outcome.phase, outcome.conditions = assess(
         migrated=job_succeeded(job),
         migration_failed=job_failed(job),
         services=outcome.services,
-        expected=EXPECTED,
+        expected=expected,
         errors=outcome.errors,
     )
     return outcome
@@ -121,7 +165,7 @@ def status_patch(
         "phase": outcome.phase,
         "conditions": [c.manifest(now, generation, old_conditions) for c in outcome.conditions],
         "services": outcome.services,
-        "readySummary": ready_summary(outcome.services, EXPECTED),
+        "readySummary": ready_summary(outcome.services, outcome.expected),
         "autoscalingEngine": outcome.engine,
     }
     if generation is not None:
@@ -198,6 +242,7 @@ __all__ = [
     "ScaleResult",
     "amqp_url",
     "autoscale_once",
+    "expected_services",
     "keda_installed",
     "reconcile",
     "status_patch",

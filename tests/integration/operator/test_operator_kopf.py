@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tracktion_operator.kube import KubeApi, connection_from_environment
 from tracktion_shared.bus.testing import DEFAULT_TEST_AMQP_URL
@@ -172,7 +174,7 @@ async def _with_ready_summary(api: KubeApi, summary: str) -> dict[str, Any] | No
 
 
 @pytest.mark.rabbitmq
-async def test_timer_scales_analysis_with_a_real_queue(api: KubeApi) -> None:
+async def test_timer_scales_analysis_with_a_real_queue(api: KubeApi, operator_metrics_port: int) -> None:
     """A queue on the real RabbitMQ, filled here, drives the analysis Deployment's replicas and the status."""
     prefix = f"test-operator-{uuid.uuid4().hex[:10]}"
     queue_name = f"{prefix}.analysis"
@@ -211,10 +213,135 @@ async def test_timer_scales_analysis_with_a_real_queue(api: KubeApi) -> None:
             status = (await eventually(lambda: _with_workers(api, 3)))["status"]
             assert status["queueDepth"] == 25
             assert status["lastScaleTime"]
+            # the same figures on the operator's /metrics, for the dashboard's queue depth and workers panels
+            samples = await scrape(operator_metrics_port)
+            labels = (("library", "lib"), ("namespace", NS))
+            assert samples[("tracktion_queue_depth", labels)] == 25
+            assert samples[("tracktion_analysis_workers", labels)] == 3
         finally:
             await channel.queue_delete(queue_name)
+
+
+async def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The operator's /metrics as ``{(sample name, sorted labels): value}``."""
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{port}/metrics")
+    response.raise_for_status()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
 
 
 async def _with_workers(api: KubeApi, count: int) -> dict[str, Any] | None:
     body = await _with_status(api)
     return body if body and body["status"].get("analysisReplicas") == count else None
+
+
+async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi) -> None:
+    body = library(
+        ui={"enabled": True, "serviceType": "NodePort", "ingress": {"enabled": True, "host": "music.example.org"}}
+    )
+    body["spec"]["backing"]["neo4j"] = {"secretRef": {"name": "neo"}}
+    await api.create(body)
+    await mark_migrated(api)
+
+    graph = await eventually(lambda: get(api, "apps/v1", "Deployment", "lib-graph"))
+    assert graph["spec"]["template"]["spec"]["containers"][0]["command"] == ["python", "-m", "tracktion_shared.graph"]
+    ui = await eventually(lambda: get(api, "apps/v1", "Deployment", "lib-ui"))
+    token_ref = next(
+        e for e in ui["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"] == "TRACKTION_UI_TOKEN"
+    )
+    assert token_ref["valueFrom"]["secretKeyRef"] == {"name": "lib-ui-token", "key": "token"}
+    assert (await eventually(lambda: get(api, "v1", "Service", "lib-ui")))["spec"]["type"] == "NodePort"
+    ingress = await eventually(lambda: get(api, "networking.k8s.io/v1", "Ingress", "lib-ui"))
+    assert ingress["spec"]["rules"][0]["host"] == "music.example.org"
+    secret = await eventually(lambda: get(api, "v1", "Secret", "lib-ui-token"))
+    token = _secret_value(secret, "token")
+    assert len(token) >= 16
+    await eventually(lambda: _with_ready_summary(api, "1/6"))  # + graph and ui; only the idle analysis is "ready"
+
+    # Switched off: the operator deletes what it had created for them; the token Secret stays as it was.
+    await api.merge_patch(
+        {
+            **_ident(body),
+            "metadata": {"name": "lib", "namespace": NS, "generation": 2},
+            "spec": {"ui": {"enabled": False}, "backing": {"neo4j": None}},
+        }
+    )
+    for api_version, kind, name in [
+        ("apps/v1", "Deployment", "lib-ui"),
+        ("v1", "Service", "lib-ui"),
+        ("networking.k8s.io/v1", "Ingress", "lib-ui"),
+        ("apps/v1", "Deployment", "lib-graph"),
+        ("v1", "Service", "lib-graph-metrics"),
+    ]:
+        await eventually(lambda v=api_version, k=kind, n=name: _gone(api, v, k, n))
+    await eventually(lambda: _with_ready_summary(api, "1/4"))
+    assert _secret_value(await get(api, "v1", "Secret", "lib-ui-token") or {}, "token") == token
+
+
+async def test_with_keda_installed_the_engine_keda_hands_scaling_to_a_scaled_object(api: KubeApi) -> None:
+    """``engine: keda`` and KEDA's CRD in the cluster: a ScaledObject and its TriggerAuthentication, owned by the
+    library, mirror ``analysis.autoscaling``, and the operator's own autoscaler leaves the replicas alone."""
+    await api.create(
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "scaledobjects.keda.sh"},
+            "spec": {"group": "keda.sh", "names": {"kind": "ScaledObject", "plural": "scaledobjects"}},
+        }
+    )
+    await api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "amqp", "namespace": NS},
+            "data": {"url": base64.b64encode(b"amqp://guest:guest@127.0.0.1:1/").decode()},
+        }
+    )
+    body = library(
+        analysis={"autoscaling": {"engine": "keda", "minReplicas": 1, "maxReplicas": 7, "messagesPerReplica": 20}}
+    )
+    body["spec"]["backing"] = {"amqp": {"secretRef": {"name": "amqp", "key": "url"}}, "postgres": {"bundled": True}}
+    await api.create(body)
+    await mark_migrated(api)
+
+    scaled = await eventually(lambda: get(api, "keda.sh/v1alpha1", "ScaledObject", "lib-analysis"))
+    assert scaled["metadata"]["ownerReferences"][0]["uid"] == UID
+    assert scaled["spec"]["scaleTargetRef"] == {"name": "lib-analysis"}
+    assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (1, 7)
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["metadata"]["queueName"] == "tracktion.analysis"
+    assert trigger["metadata"]["value"] == "20"
+    auth = await eventually(lambda: get(api, "keda.sh/v1alpha1", "TriggerAuthentication", "lib-analysis-amqp"))
+    assert auth["spec"]["secretTargetRef"] == [{"parameter": "host", "name": "amqp", "key": "url"}]
+    status = (await eventually(lambda: _with_engine(api, "keda")))["status"]
+    await asyncio.sleep(2.0)  # several ticks of the operator's timer
+    body_now = await get(api, "tracktion.dev/v1alpha1", "MusicLibrary", "lib") or {}
+    # the built-in autoscaler would record its replicas (and, the broker being unreachable, no queue depth)
+    assert {"analysisReplicas", "queueDepth"}.isdisjoint(body_now.get("status") or {}), status
+
+
+async def test_without_keda_installed_the_engine_keda_falls_back_to_the_built_in_autoscaler(api: KubeApi) -> None:
+    body = library(analysis={"autoscaling": {"engine": "keda"}})
+    await api.create(body)
+    await mark_migrated(api)
+    await eventually(lambda: _with_engine(api, "builtin"))
+    assert await get(api, "keda.sh/v1alpha1", "ScaledObject", "lib-analysis") is None
+
+
+async def _with_engine(api: KubeApi, engine: str) -> dict[str, Any] | None:
+    body = await _with_status(api)
+    return body if body and body["status"].get("autoscalingEngine") == engine else None
+
+
+async def _gone(api: KubeApi, api_version: str, kind: str, name: str) -> bool:
+    return await get(api, api_version, kind, name) is None
+
+
+def _secret_value(secret: dict[str, Any], key: str) -> str:
+    if key in (secret.get("data") or {}):
+        return base64.b64decode(secret["data"][key]).decode()
+    return str((secret.get("stringData") or {}).get(key, ""))

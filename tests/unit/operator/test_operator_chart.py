@@ -15,7 +15,7 @@ from k8s_checks import ROOT, validate_cr, validate_manifest
 from tracktion_operator.kube import PLURALS
 from tracktion_operator.model import Library
 from tracktion_operator.reconcile import CREATE_ONLY_KINDS
-from tracktion_operator.render import render_all
+from tracktion_operator.render import optional_children, render_all
 from tracktion_operator.render.keda import render_keda
 
 CHART = ROOT / "charts" / "tracktion"
@@ -88,13 +88,16 @@ def used_permissions() -> set[tuple[str, str, str]]:
         "music": {"hostPath": "/m"},
         "backing": {k: {"bundled": True} for k in ("amqp", "postgres", "redis", "neo4j")},
         "analysis": {"autoscaling": {"engine": "keda"}},
+        "ui": {"enabled": True, "ingress": {"enabled": True}},
     }
     lib = Library.from_body({"metadata": {"name": "l", "namespace": "n", "uid": "u"}, "spec": spec})
     passwords = dict.fromkeys(("amqp", "postgres", "redis", "neo4j"), "x")
-    for manifest in [*render_all(lib, passwords=passwords), *render_keda(lib)]:
+    for manifest in [*render_all(lib, passwords=passwords, ui_token="t" * 16), *render_keda(lib)]:
         group, plural = _group(manifest["apiVersion"]), PLURALS[manifest["kind"]]
         verbs = ("get", "create") if manifest["kind"] in CREATE_ONLY_KINDS else ("get", "create", "patch")
         used |= {(group, plural, verb) for verb in verbs}
+    # optional children a changed spec no longer renders are deleted
+    used |= {(_group(api_version), PLURALS[kind], "delete") for api_version, kind, _ in optional_children(lib)}
     return used
 
 

@@ -61,6 +61,11 @@ def test_example_validates() -> None:
         (("spec", "music"), {"hostPath": "/a", "existingClaim": "b"}),
         (("spec", "music"), {}),
         (("spec", "music", "hostPath"), "relative/path"),
+        (("spec", "graph", "replicas"), -1),
+        (("spec", "ui", "replicas"), 11),
+        (("spec", "ui", "serviceType"), "Ingress"),
+        (("spec", "ui", "ingress", "host"), "Not A Host"),
+        (("spec", "ui", "tokenSecretRef"), {"key": "token"}),
     ],
 )
 def test_invalid_custom_resources_are_rejected(path: tuple[str, ...], value: Any) -> None:

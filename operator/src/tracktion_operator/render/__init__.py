@@ -8,10 +8,11 @@ from tracktion_operator.render.children import (
     MIGRATION_COMPONENT,
     SERVICES,
     analysis_deployment_name,
+    deployed_services,
     migration_job_name,
-    render_all,
 )
 from tracktion_operator.render.common import LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, owner_reference
+from tracktion_operator.render.library import optional_children, render_all
 
 __all__ = [
     "LABEL_COMPONENT",
@@ -20,7 +21,9 @@ __all__ = [
     "MIGRATION_COMPONENT",
     "SERVICES",
     "analysis_deployment_name",
+    "deployed_services",
     "migration_job_name",
+    "optional_children",
     "owner_reference",
     "render_all",
 ]

@@ -1,4 +1,8 @@
-"""The pipeline's children: ConfigMap, migration Job, one Deployment and metrics Service per service."""
+"""The pipeline's children: ConfigMap, migration Job, one Deployment and metrics Service per service.
+
+The graph writer is one of the services, but only where it has somewhere to write: with a Neo4j configured. Without
+one, each process would keep an embedded graph file of its own in an emptyDir that nobody else can read.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from tracktion_operator.render.common import (
 
 MUSIC_MOUNT = "/music"
 DATA_MOUNT = "/data"
-METRICS_PORT = 9464  # the OpenTelemetry Prometheus exporter's conventional port
+METRICS_PORT = 9464  # TRACKTION_METRICS_PORT in the pods: Prometheus' conventional exporter port
 MIGRATION_COMPONENT = "migrate"
 CONFIG_HASH_ANNOTATION = "tracktion.dev/config-hash"
 
@@ -47,7 +51,20 @@ SERVICES: tuple[ServiceKind, ...] = (
     ServiceKind("catalog", "tracktion-cataloging-service", "tracktion_catalog", mounts_music=True),
     ServiceKind("analysis", "tracktion-analysis-service", "tracktion_analysis", mounts_music=True),
     ServiceKind("tracklist", "tracktion-tracklist-service", "tracktion_tracklist", mounts_music=False),
+    # The graph writer lives in tracktion_shared, which every service image carries; the catalog's image runs it.
+    ServiceKind("graph", "tracktion-cataloging-service", "tracktion_shared.graph", mounts_music=False),
 )
+
+
+def has_neo4j(lib: Library) -> bool:
+    neo4j = lib.spec.backing.neo4j
+    return neo4j.bundled or neo4j.secret_ref is not None
+
+
+def deployed_services(lib: Library) -> tuple[ServiceKind, ...]:
+    """The services this library runs: all but the graph writer when it is disabled or has no Neo4j to write to."""
+    graph_wanted = lib.spec.graph.enabled and has_neo4j(lib)
+    return tuple(svc for svc in SERVICES if svc.name != "graph" or graph_wanted)
 
 
 def analysis_deployment_name(lib: Library) -> str:
@@ -74,6 +91,7 @@ def render_config_map(lib: Library) -> Manifest:
         "TRACKTION_WATCH_ROOT": MUSIC_MOUNT,
         "TRACKTION_TRACKLIST_ENABLED": "true" if spec.tracklist.enabled else "false",
         "TRACKTION_TRACKLIST_REQUEST_INTERVAL": f"{60 / spec.tracklist.rate_limit_per_minute:g}",
+        "TRACKTION_METRICS_PORT": str(METRICS_PORT),
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": f"{spec.telemetry.sample_ratio:g}",
     }
@@ -129,13 +147,14 @@ def _music_volume(lib: Library) -> dict[str, Any]:
     return {"name": "music", "hostPath": {"path": music.host_path, "type": "Directory"}}
 
 
-def _config_hash(lib: Library) -> str:
+def config_hash(lib: Library) -> str:
     """Changes when the ConfigMap's data changes, so pods roll when their environment does."""
     data = render_config_map(lib)["data"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _pod_spec(lib: Library, svc: ServiceKind, image: str, command: list[str], resources: Resources) -> dict[str, Any]:
+def pod_spec(lib: Library, svc: ServiceKind, image: str, command: list[str], resources: Resources) -> dict[str, Any]:
+    """One container running ``command`` with the library's config, backing URLs (by Secret) and mounts."""
     mounts: list[dict[str, Any]] = [{"name": "data", "mountPath": DATA_MOUNT}, {"name": "tmp", "mountPath": TMP}]
     volumes: list[dict[str, Any]] = [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}]
     if svc.mounts_music:
@@ -151,6 +170,7 @@ def _pod_spec(lib: Library, svc: ServiceKind, image: str, command: list[str], re
         "command": command,
         "envFrom": [{"configMapRef": {"name": config_map_name(lib)}}],
         "env": [*backing_env(lib), {"name": "OTEL_SERVICE_NAME", "value": f"tracktion-{svc.name}"}],
+        "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "securityContext": container_security_context(),
         "volumeMounts": mounts,
         "resources": resources.manifest(),
@@ -171,6 +191,8 @@ def _replicas(lib: Library, svc: ServiceKind, current_analysis: int | None) -> i
         return spec.catalog.replicas
     if svc.name == "tracklist":
         return spec.tracklist.replicas if spec.tracklist.enabled else 0
+    if svc.name == "graph":
+        return spec.graph.replicas
     scaling = spec.analysis.autoscaling
     if not scaling.enabled:
         return spec.analysis.replicas
@@ -186,19 +208,20 @@ def _resources(lib: Library, svc: ServiceKind) -> Resources:
         "catalog": spec.catalog.resources,
         "analysis": spec.analysis.resources,
         "tracklist": spec.tracklist.resources,
+        "graph": spec.graph.resources,
     }[svc.name]
 
 
 def render_deployment(lib: Library, svc: ServiceKind, current_analysis: int | None = None) -> Manifest:
     name = child_name(lib, svc.name)
-    pod = _pod_spec(lib, svc, lib.spec.image.of(svc.image), ["python", "-m", svc.module], _resources(lib, svc))
+    pod = pod_spec(lib, svc, lib.spec.image.of(svc.image), ["python", "-m", svc.module], _resources(lib, svc))
     spec: dict[str, Any] = {
         "replicas": _replicas(lib, svc, current_analysis),
         "selector": {"matchLabels": selector_labels(lib, svc.name)},
         "template": {
             "metadata": {
                 "labels": selector_labels(lib, svc.name),
-                "annotations": {CONFIG_HASH_ANNOTATION: _config_hash(lib)},
+                "annotations": {CONFIG_HASH_ANNOTATION: config_hash(lib)},
             },
             "spec": pod,
         },
@@ -212,7 +235,11 @@ def render_metrics_service(lib: Library, svc: ServiceKind) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(lib, child_name(lib, f"{svc.name}-metrics"), svc.name),
+        "metadata": {
+            **metadata(lib, child_name(lib, f"{svc.name}-metrics"), svc.name),
+            # the common scrape convention, for Prometheus set up with kubernetes_sd and these annotations
+            "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT)},
+        },
         "spec": {
             "clusterIP": "None",
             "selector": selector_labels(lib, svc.name),
@@ -223,8 +250,9 @@ def render_metrics_service(lib: Library, svc: ServiceKind) -> Manifest:
 
 def render_migration_job(lib: Library) -> Manifest:
     catalog = SERVICES[1]
-    pod = _pod_spec(lib, catalog, lib.spec.image.of(catalog.image), ["python", "-c", MIGRATE_SCRIPT], Resources())
+    pod = pod_spec(lib, catalog, lib.spec.image.of(catalog.image), ["python", "-c", MIGRATE_SCRIPT], Resources())
     pod["containers"][0]["name"] = MIGRATION_COMPONENT
+    del pod["containers"][0]["ports"]  # a one-shot migration serves no metrics
     pod["restartPolicy"] = "OnFailure"
     return {
         "apiVersion": "batch/v1",
@@ -237,10 +265,10 @@ def render_migration_job(lib: Library) -> Manifest:
     }
 
 
-def render_all(
+def render_pipeline(
     lib: Library, *, passwords: dict[str, str] | None = None, current_analysis: int | None = None
 ) -> list[Manifest]:
-    """Every child, in apply order: bundled backing services, config, migration, then the services.
+    """The pipeline's children, in apply order: bundled backing services, config, migration, then the services.
 
     ``passwords`` (backing key -> password) is needed only for bundled services; ``current_analysis`` is the analysis
     Deployment's current replica count, kept when autoscaling so a reconcile does not undo the autoscaler.
@@ -249,7 +277,7 @@ def render_all(
     out.append(render_config_map(lib))
     job = render_migration_job(lib)
     out.append(job)
-    for svc in SERVICES:
+    for svc in deployed_services(lib):
         out.append(render_deployment(lib, svc, current_analysis if svc.name == "analysis" else None))
         out.append(render_metrics_service(lib, svc))
     return out
