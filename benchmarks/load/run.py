@@ -52,12 +52,11 @@ import aio_pika
 import numpy as np
 import psycopg
 import soundfile
-from aio_pika.exceptions import ChannelNotFoundEntity
 from psycopg import sql
 
 from tracktion_shared.bus import delete_topology
 from tracktion_shared.bus.base import RetryPolicy
-from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology
+from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology, queue_state
 from tracktion_shared.messages import FileDiscovered, Message
 from tracktion_shared.routes import ROUTES
 
@@ -105,18 +104,11 @@ def fresh_database() -> Iterator[str]:
 
 
 async def _depths(connection: aio_pika.abc.AbstractConnection, prefix: str) -> dict[str, int]:
-    depths = {}
-    for consumer in ("catalog", "analysis"):
-        channel = await connection.channel(publisher_confirms=False)
-        try:
-            queue = await channel.declare_queue(Topology(prefix).queue(consumer), passive=True)
-            depths[consumer] = queue.declaration_result.message_count or 0
-        except ChannelNotFoundEntity:
-            depths[consumer] = 0
-        finally:
-            with contextlib.suppress(Exception):
-                await channel.close()
-    return depths
+    states = {
+        consumer: await queue_state(connection, Topology(prefix).queue(consumer))
+        for consumer in ("catalog", "analysis")
+    }
+    return {consumer: state.ready if state else 0 for consumer, state in states.items()}
 
 
 def _status_kib(pid: int, field_name: str) -> int:

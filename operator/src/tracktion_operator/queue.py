@@ -13,7 +13,8 @@ import urllib.parse
 
 import aio_pika
 import aiohttp
-from aiormq.exceptions import ChannelNotFoundEntity
+
+from tracktion_shared.bus.rabbitmq import queue_state
 
 __all__ = ["QueueDepthError", "analysis_queue", "management_queue_depth", "passive_queue_depth", "queue_depth"]
 
@@ -34,12 +35,8 @@ async def passive_queue_depth(amqp_url: str, queue: str, *, seconds: float = TIM
     async with asyncio.timeout(seconds):
         connection = await aio_pika.connect(amqp_url)
         async with connection:
-            channel = await connection.channel()
-            try:
-                declared = await channel.declare_queue(queue, passive=True)
-            except ChannelNotFoundEntity:
-                return 0
-            return int(declared.declaration_result.message_count or 0)
+            state = await queue_state(connection, queue)
+    return 0 if state is None else state.ready
 
 
 async def management_queue_depth(api_url: str, queue: str, vhost: str = "/", *, seconds: float = TIMEOUT) -> int:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     bus_max_retries: int = Field(default=3, ge=0, le=20)
     bus_retry_delay: float = Field(default=5.0, gt=0, description="first retry delay in seconds; doubles each time")
     bus_prefetch: int = Field(default=8, ge=1, le=1000)
+    bus_shutdown_grace: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description="seconds handlers still running at SIGTERM may take to finish before they are cancelled (their "
+        "messages are redelivered); below Kubernetes' default 30 s terminationGracePeriodSeconds, so a pod closes "
+        "its connections itself before it is killed",
+    )
 
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="serve Prometheus /metrics here (the cluster: 9464); unset: off"

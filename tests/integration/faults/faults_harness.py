@@ -28,10 +28,9 @@ from pathlib import Path
 import aio_pika
 import psycopg
 import pytest
-from aio_pika.exceptions import ChannelNotFoundEntity
 
 from tracktion_shared.bus.base import DeadLetter
-from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology
+from tracktion_shared.bus.rabbitmq import RabbitMQBus, Topology, queue_state
 
 REPO = Path(__file__).resolve().parents[3]
 AMQP_URL = os.environ.get("TRACKTION_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -160,20 +159,10 @@ def redis_down() -> Iterator[None]:
 
 async def _queue_depths(prefix: str) -> dict[str, int]:
     topology = Topology(prefix)
-    depths: dict[str, int] = {}
     connection = await aio_pika.connect(AMQP_URL, timeout=10)
     async with connection:
-        for consumer in WORK_QUEUES:
-            channel = await connection.channel(publisher_confirms=False)
-            try:
-                queue = await channel.declare_queue(topology.queue(consumer), passive=True)
-                depths[consumer] = queue.declaration_result.message_count or 0
-            except ChannelNotFoundEntity:
-                depths[consumer] = 0
-            finally:
-                with contextlib.suppress(Exception):
-                    await channel.close()
-    return depths
+        states = {consumer: await queue_state(connection, topology.queue(consumer)) for consumer in WORK_QUEUES}
+    return {consumer: state.ready if state else 0 for consumer, state in states.items()}
 
 
 def queue_depths(prefix: str) -> dict[str, int]:

@@ -93,6 +93,8 @@ def test_no_password_appears_in_any_output(
             "TRACKTION_NEO4J_PASSWORD": secrets["neo4j"],
             "TRACKTION_BUS_PREFIX": f"secrets_{uuid.uuid4().hex[:8]}",
             "TRACKTION_LOG_LEVEL": "DEBUG",
+            # the graph writer's handlers wait on the unreachable Neo4j when told to stop: 5 s, not the default 30
+            "TRACKTION_BUS_SHUTDOWN_GRACE": "5",
             "TRACKTION_LOG_FORMAT": "json",
             "TRACKTION_DATA_DIR": str(tmp_path / "data"),
             "TRACKTION_WATCH_ROOT": str(music),

@@ -22,10 +22,11 @@ def settings(**values: object) -> Settings:
 
 
 def test_without_a_broker_url_the_embedded_bus_is_used() -> None:
-    bus = create_bus(settings(bus_max_retries=5, bus_retry_delay=0.5, bus_prefetch=3))
+    bus = create_bus(settings(bus_max_retries=5, bus_retry_delay=0.5, bus_prefetch=3, bus_shutdown_grace=7.5))
     assert isinstance(bus, InProcessBus)
     assert bus.policy == RetryPolicy(max_retries=5, base_delay=0.5)
     assert bus.prefetch == 3
+    assert bus.close_timeout == 7.5
 
 
 def test_an_empty_broker_url_counts_as_unset() -> None:
@@ -34,9 +35,15 @@ def test_an_empty_broker_url_counts_as_unset() -> None:
 
 def test_with_a_broker_url_rabbitmq_is_used_and_the_password_stays_hidden() -> None:
     bus = create_bus(
-        settings(amqp_url=SecretStr("amqp://tracktion:s3cret@rabbit:5672/prod"), bus_prefix="tt", bus_prefetch=16)
+        settings(
+            amqp_url=SecretStr("amqp://tracktion:s3cret@rabbit:5672/prod"),
+            bus_prefix="tt",
+            bus_prefetch=16,
+            bus_shutdown_grace=12,
+        )
     )
     assert isinstance(bus, RabbitMQBus)
+    assert bus.close_timeout == 12
     assert bus.topology.prefix == "tt"
     assert bus.prefetch == 16
     assert bus.declare == dict(ROUTES), "every consumer queue is declared, whichever service starts first"

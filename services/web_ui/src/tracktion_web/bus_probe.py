@@ -16,9 +16,9 @@ import json
 import logging
 
 import aio_pika
-from aio_pika.exceptions import ChannelClosed, ChannelNotFoundEntity
 
 from tracktion_shared.bus import DeadLetter, RabbitMQBus
+from tracktion_shared.bus.rabbitmq import queue_state
 from tracktion_shared.config import Settings, redact_url
 from tracktion_shared.routes import ROUTES
 from tracktion_web.models import BusQueue, BusReport, DeadLetterView
@@ -131,13 +131,5 @@ class BusProbe:
         are really connected), which the UI can read without any access to the Kubernetes API.
         """
 
-        async def ask() -> tuple[int | None, int | None]:
-            async with aio_pika.Channel(bus.connection, publisher_confirms=False) as channel:
-                try:
-                    declared = await channel.declare_queue(queue, passive=True)
-                except (ChannelNotFoundEntity, ChannelClosed):
-                    return None, None
-                result = declared.declaration_result
-                return int(result.message_count or 0), int(result.consumer_count or 0)
-
-        return await asyncio.wait_for(ask(), self.timeout)
+        state = await asyncio.wait_for(queue_state(bus.connection, queue), self.timeout)
+        return (None, None) if state is None else (state.ready, state.consumers)

@@ -28,6 +28,13 @@ def create_bus(settings: Settings) -> Bus:
         from tracktion_shared.bus.rabbitmq import RabbitMQBus  # noqa: PLC0415
 
         return RabbitMQBus(
-            url, retry_policy(settings), prefix=settings.bus_prefix, prefetch=settings.bus_prefetch, declare=ROUTES
+            url,
+            retry_policy(settings),
+            prefix=settings.bus_prefix,
+            prefetch=settings.bus_prefetch,
+            declare=ROUTES,
+            close_timeout=settings.bus_shutdown_grace,
         )
-    return InProcessBus(retry_policy(settings), prefetch=settings.bus_prefetch)
+    return InProcessBus(
+        retry_policy(settings), prefetch=settings.bus_prefetch, close_timeout=settings.bus_shutdown_grace
+    )

@@ -35,6 +35,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
+    AbstractConnection,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractQueue,
@@ -46,6 +47,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import (
     AMQPError,
     AuthenticationError,
+    ChannelClosed,
     ChannelInvalidStateError,
     ChannelNotFoundEntity,
     ChannelPreconditionFailed,
@@ -73,7 +75,7 @@ from tracktion_shared.config import redact_url
 from tracktion_shared.errors import ConfigError
 from tracktion_shared.messages import Message, routing_key
 
-__all__ = ["MAX_RETRY_LEVEL", "RabbitMQBus", "Topology", "delete_topology", "retry_level"]
+__all__ = ["MAX_RETRY_LEVEL", "QueueState", "RabbitMQBus", "Topology", "delete_topology", "queue_state", "retry_level"]
 
 log = logging.getLogger("tracktion.bus")
 
@@ -607,3 +609,26 @@ class RabbitMQBus(Bus):
     async def delete_topology(self) -> None:
         """Delete this prefix's exchange and its consumers' queues, messages included (close the bus first)."""
         await delete_topology(self._url, self.topology.prefix, [s.consumer for s in self.subscriptions])
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    """A queue as the broker reports it: messages ready (not the ones being handled) and consumers attached now."""
+
+    ready: int
+    consumers: int
+
+
+async def queue_state(connection: AbstractConnection, queue: str) -> QueueState | None:
+    """A passive declare of ``queue`` on a throw-away channel: creates nothing, None when the queue does not exist.
+
+    The one way everything outside the bus looks at a queue (the operator's autoscaler, the status page, the load
+    benchmark and the fault tests): a missing queue closes the channel, never the connection.
+    """
+    async with aio_pika.Channel(connection, publisher_confirms=False) as channel:
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except (ChannelNotFoundEntity, ChannelClosed):
+            return None
+        result = declared.declaration_result
+        return QueueState(ready=int(result.message_count or 0), consumers=int(result.consumer_count or 0))
