@@ -23,7 +23,15 @@ from tracktion_catalog import CatalogSettings, FileView, RecordingView, get_file
 from tracktion_catalog.adapters.files import Inspection, inspect_file
 from tracktion_catalog.consumer import CatalogConsumer
 from tracktion_shared.bus import InProcessBus, RetryPolicy
-from tracktion_shared.messages import FileChanged, FileDiscovered, FileEvent, Message, RecordingCataloged
+from tracktion_shared.messages import (
+    FileChanged,
+    FileDiscovered,
+    FileEvent,
+    FilesScanned,
+    Message,
+    RecordingCataloged,
+    ScannedFile,
+)
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database
 from tracktion_shared.storage import RetryPolicy as DbRetry
@@ -128,6 +136,11 @@ class Catalog:
 
     async def discover(self, *paths: Path, scan_id: uuid.UUID | None = None) -> None:
         await self.send(*(self.event(path, scan_id=scan_id) for path in paths))
+
+    def page(self, *paths: Path, scan_id: uuid.UUID) -> FilesScanned:
+        """The page a scan's walk would send for ``paths`` as they are on disk now."""
+        files = tuple(ScannedFile(path=str(p), size=p.stat().st_size, mtime=p.stat().st_mtime) for p in paths)
+        return FilesScanned(scan_id=scan_id, files=files)
 
     async def change(self, path: Path) -> None:
         await self.send(self.event(path, kind=FileChanged))

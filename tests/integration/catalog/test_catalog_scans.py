@@ -7,9 +7,11 @@ import uuid
 from pathlib import Path
 
 from catalog_harness import Catalog, write_wav
+from prometheus_client import REGISTRY
 from sqlalchemy import insert
 
 from tracktion_catalog import scan_progress, summary
+from tracktion_catalog.jobs.pages import sort_page
 from tracktion_shared.messages import FileDiscovered, ScanCompleted
 from tracktion_shared.storage import Database, FileEntry, Recording
 
@@ -137,3 +139,58 @@ async def test_rescanning_unchanged_files_reads_nothing_and_confirms_in_batches(
     assert harness.reads == []
     assert await scan_progress(database, scan) == len(paths)
     assert harness.consumer.unchanged.transactions <= len(paths) / (prefetch / 2)
+
+
+async def test_a_page_of_unchanged_files_is_marked_seen_without_a_read(catalog: Catalog, music: Path) -> None:
+    paths = [write_wav(music / f"p{n}.wav", frequency=220 + 40 * n) for n in range(5)]
+    await catalog.send(catalog.page(*paths, scan_id=uuid.uuid4()))
+    assert sorted(catalog.reads) == sorted(map(str, paths)), "new files of a page are read, each once"
+    announced = len(catalog.announced)
+
+    rescan = uuid.uuid4()
+    await catalog.send(catalog.page(*paths, scan_id=rescan))
+    assert len(catalog.reads) == 5, "an unchanged file of a page was read again"
+    assert await scan_progress(catalog.db, rescan) == 5
+    assert len(catalog.announced) == announced
+
+
+async def test_a_page_sends_only_its_new_and_changed_files_to_be_read(catalog: Catalog, music: Path) -> None:
+    same = write_wav(music / "same.wav", frequency=300)
+    edited = write_wav(music / "edited.wav", frequency=400)
+    await catalog.discover(same, edited, scan_id=uuid.uuid4())
+    write_wav(edited, seconds=0.75, frequency=410)
+    new = write_wav(music / "new.wav", frequency=500)
+    page = catalog.page(same, edited, new, scan_id=uuid.uuid4())
+    await catalog.send(page)
+    assert sorted(catalog.reads) == sorted(map(str, [same, edited, edited, new]))
+    assert await scan_progress(catalog.db, page.scan_id) == 3
+    # each file read for the page goes on with the correlation id the watcher gave it
+    by_path = {file.path: file.correlation_id for file in page.files}
+    journeys = {m.path: m.correlation_id for m in catalog.announced if m.path in (str(edited), str(new))}
+    assert journeys == {str(edited): by_path[str(edited)], str(new): by_path[str(new)]}
+
+
+async def test_a_redelivered_page_changes_nothing(catalog: Catalog, music: Path) -> None:
+    paths = [write_wav(music / f"r{n}.wav", frequency=610 + 30 * n) for n in range(3)]
+    page = catalog.page(*paths, scan_id=uuid.uuid4())
+    before = _discoveries_handled()
+    await catalog.send(page)
+    assert _discoveries_handled() - before == 3
+    await catalog.send(page)  # the same message again, as after a lost acknowledgement
+    assert _discoveries_handled() - before == 3, "the redelivered page sent its files again"
+    assert len(catalog.reads) == 3
+    assert len(catalog.announced) == 3
+
+
+async def test_a_page_delivered_twice_before_its_files_are_read_queues_them_once(catalog: Catalog, music: Path) -> None:
+    paths = [write_wav(music / f"q{n}.wav", frequency=710 + 30 * n) for n in range(3)]
+    page = catalog.page(*paths, scan_id=uuid.uuid4())
+    for _ in range(2):  # the transaction alone, so nothing reads the queued discoveries in between
+        await catalog.db.run(lambda uow: sort_page(uow, page))
+    async with catalog.db.transaction() as uow:
+        assert await uow.outbox.count() == 3
+
+
+def _discoveries_handled() -> float:
+    labels = {"consumer": "catalog", "type": "file.discovered"}
+    return REGISTRY.get_sample_value("tracktion_messages_handled_total", labels) or 0.0

@@ -28,6 +28,7 @@ from tracktion_shared.messages import (
     FileDeleted,
     FileDiscovered,
     FileMoved,
+    FilesScanned,
     Message,
     ScanCompleted,
 )
@@ -71,6 +72,9 @@ class Recorder:
             message = await asyncio.wait_for(self.queue.get(), max(0.01, deadline - time.monotonic()))
             if isinstance(message, ScanCompleted):
                 return found, message
+            if isinstance(message, FilesScanned):  # a page of the walk: its files, as if each came on its own
+                found += [FileDiscovered(**file.model_dump(), scan_id=message.scan_id) for file in message.files]
+                continue
             assert isinstance(message, FileDiscovered), f"unexpected during a scan: {message!r}"
             found.append(message)
 
@@ -79,7 +83,8 @@ class Recorder:
 async def bus() -> AsyncIterator[tuple[InProcessBus, Recorder]]:
     recorder = Recorder()
     bus = InProcessBus()
-    bus.subscribe("watcher-test", [FileDiscovered, FileChanged, FileMoved, FileDeleted, ScanCompleted], recorder.handle)
+    kinds = [FilesScanned, FileDiscovered, FileChanged, FileMoved, FileDeleted, ScanCompleted]
+    bus.subscribe("watcher-test", kinds, recorder.handle)
     async with bus:
         yield bus, recorder
 

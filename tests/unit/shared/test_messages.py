@@ -9,6 +9,7 @@ import uuid
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from tracktion_shared import messages
 from tracktion_shared.errors import MessageError, PermanentError, UnsupportedSchemaVersion
@@ -18,6 +19,13 @@ SAMPLES: list[messages.Message] = [
     messages.FileChanged(path="/music/a.mp3", size=11, mtime=2.5),
     messages.FileMoved(path="/music/b.mp3", old_path="/music/a.mp3"),
     messages.FileDeleted(path="/music/b.mp3"),
+    messages.FilesScanned(
+        scan_id=uuid.uuid4(),
+        files=(
+            messages.ScannedFile(path="/music/a.mp3", size=10, mtime=1.5),
+            messages.ScannedFile(path="/m/é", size=0, mtime=0),
+        ),
+    ),
     messages.ScanCompleted(root="/music", scan_id=uuid.uuid4(), files_seen=3),
     messages.RecordingCataloged(recording_id=uuid.uuid4(), path="/m/x.flac", sha256="a" * 64, xxh128="b" * 32),
     messages.AnalysisCompleted(
@@ -96,3 +104,12 @@ def test_version_is_on_the_wire() -> None:
 def test_routing_key_rejects_the_base_class() -> None:
     with pytest.raises(TypeError):
         messages.routing_key(messages.Message)
+
+
+def test_a_page_holds_at_least_one_file_and_at_most_max_page_files() -> None:
+    file = messages.ScannedFile(path="/music/a.mp3", size=1, mtime=1.0)
+    with pytest.raises(ValidationError):
+        messages.FilesScanned(scan_id=uuid.uuid4(), files=())
+    with pytest.raises(ValidationError):
+        messages.FilesScanned(scan_id=uuid.uuid4(), files=(file,) * (messages.MAX_PAGE_FILES + 1))
+    assert len(messages.FilesScanned(scan_id=uuid.uuid4(), files=(file,) * messages.MAX_PAGE_FILES).files) == 1000

@@ -13,7 +13,7 @@ import pytest
 
 from tracktion_shared.bus.base import Bus, DeadLetter
 from tracktion_shared.errors import TemporaryError
-from tracktion_shared.messages import FileDiscovered, Message, ScanCompleted, decode
+from tracktion_shared.messages import MAX_PAGE_FILES, FileDiscovered, FilesScanned, Message, ScanCompleted, decode
 from tracktion_watcher import ScanReport, Watcher, WatcherSettings, WatchFolderError
 
 
@@ -73,12 +73,14 @@ async def test_scan_publishes_every_audio_file_then_scan_completed(tmp_path: Pat
         on_report=reports.append,
     )
     report = await watcher.scan()
-    *discovered, completed = bus.messages
+    *pages, completed = bus.messages
     assert isinstance(completed, ScanCompleted)
-    assert all(isinstance(m, FileDiscovered) and m.scan_id == report.scan_id for m in discovered)
-    assert len({m.path for m in discovered if isinstance(m, FileDiscovered)}) == 30
+    assert all(isinstance(m, FilesScanned) and m.scan_id == report.scan_id for m in pages)
+    files = [file for page in pages if isinstance(page, FilesScanned) for file in page.files]
+    assert [len(page.files) for page in pages if isinstance(page, FilesScanned)] == [7, 7, 7, 7, 2]  # a page a batch
+    assert len({file.path for file in files}) == 30
     assert (completed.scan_id, completed.files_seen, completed.root) == (report.scan_id, 30, str(tmp_path))
-    assert len({m.correlation_id for m in bus.messages}) == 31  # every file its own journey
+    assert len({file.correlation_id for file in files}) == 30  # every file its own journey
     assert seen == [7, 14, 21, 28, 30]
     assert reports == [report]
     assert watcher.last_report is report
@@ -93,7 +95,8 @@ async def test_fresh_file_is_reported_once_it_settles_within_the_scan(tmp_path: 
     started = time.monotonic()
     report = await Watcher(tmp_path, bus, SETTINGS).scan()
     assert time.monotonic() - started >= 0.3  # waited for the fresh file
-    assert [type(m).__name__ for m in bus.messages] == ["FileDiscovered", "FileDiscovered", "ScanCompleted"]
+    # the old file in the walk's page, the fresh one on its own once it settled
+    assert [type(m).__name__ for m in bus.messages] == ["FilesScanned", "FileDiscovered", "ScanCompleted"]
     assert bus.messages[1] == FileDiscovered.model_validate(
         bus.messages[1].model_dump() | {"path": str(fresh), "size": 2, "scan_id": report.scan_id}
     )
@@ -136,10 +139,20 @@ async def test_missing_root_raises_and_claims_nothing(tmp_path: Path) -> None:
 async def test_a_scan_that_cannot_publish_fails_without_scan_completed(tmp_path: Path) -> None:
     for i in range(5):
         old_file(tmp_path / f"{i}.mp3")
-    bus = RecordingBus(fail=lambda m: isinstance(m, FileDiscovered) and m.path.endswith("3.mp3"))
+    bus = RecordingBus(fail=lambda m: isinstance(m, FilesScanned))
     with pytest.raises(TemporaryError):
         await Watcher(tmp_path, bus, SETTINGS).scan()
     assert not any(isinstance(m, ScanCompleted) for m in bus.messages)
+
+
+async def test_a_batch_larger_than_a_page_goes_out_in_full_pages(tmp_path: Path) -> None:
+    for i in range(MAX_PAGE_FILES + 3):
+        old_file(tmp_path / f"{i:04}.mp3")
+    bus = RecordingBus()
+    report = await Watcher(tmp_path, bus, SETTINGS.model_copy(update={"scan_batch_size": 5000})).scan()
+    pages = [m for m in bus.messages if isinstance(m, FilesScanned)]
+    assert [len(page.files) for page in pages] == [MAX_PAGE_FILES, 3]
+    assert report.files_seen == MAX_PAGE_FILES + 3
 
 
 async def test_skips_are_reported_and_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -161,4 +174,6 @@ async def test_relative_root_is_made_absolute(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     bus = RecordingBus()
     await Watcher("music", bus, SETTINGS).scan()
-    assert [getattr(m, "path", None) for m in bus.messages[:1]] == [str(tmp_path / "music" / "a.mp3")]
+    page = bus.messages[0]
+    assert isinstance(page, FilesScanned)
+    assert [file.path for file in page.files] == [str(tmp_path / "music" / "a.mp3")]

@@ -6,6 +6,7 @@ from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.deletions import handle_delete
 from tracktion_catalog.jobs.file_events import handle_file_event
 from tracktion_catalog.jobs.moves import handle_move
+from tracktion_catalog.jobs.pages import handle_files_scanned
 from tracktion_catalog.jobs.recorder import Recorder
 from tracktion_catalog.jobs.results import handle_result
 from tracktion_catalog.jobs.scans import handle_scan_completed
@@ -17,6 +18,7 @@ from tracktion_shared.messages import (
     FileDeleted,
     FileDiscovered,
     FileMoved,
+    FilesScanned,
     Message,
     ScanCompleted,
     TracklistFound,
@@ -44,6 +46,8 @@ class CatalogConsumer:
                 await handle_move(self.ctx, message)
             case FileDiscovered() | FileChanged():
                 await handle_file_event(self.ctx, self.unchanged, self.recorder, message)
+            case FilesScanned():
+                await handle_files_scanned(self.ctx, message)
             case FileDeleted():
                 await handle_delete(self.ctx, message)
             case ScanCompleted():

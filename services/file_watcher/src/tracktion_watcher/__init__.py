@@ -1,6 +1,6 @@
 """tracktion's file watcher: tells the catalog about every audio file under a folder, and every change to one.
 
-A full scan reports what is there (``FileDiscovered`` with a ``scan_id``, then ``ScanCompleted``); watching then
+A full scan reports what is there (``FilesScanned`` pages with a ``scan_id``, then ``ScanCompleted``); watching then
 reports creations, changes, moves and deletions as they happen, each once the file has stopped changing, plus a
 periodic reconciliation sweep for what inotify misses on network shares. The watcher never reads file contents.
 

@@ -1,10 +1,10 @@
 """One full scan: report every audio file under the root with a fresh ``scan_id``, then ``ScanCompleted``.
 
-Files written longer than the settle time ago are published straight away, a batch at a time while the walk reads
-the next batch; freshly written ones join the pending files and are reported (still with this ``scan_id``) once they
-settle. ``ScanCompleted`` goes out only after every counted discovery is on the bus, so the catalog can trust
-``files_seen``. A file that keeps changing for longer than ``max_settle_wait`` is left out of the scan (and said
-so); while watching, it stays pending and is reported when it finally settles.
+Files written longer than the settle time ago are published straight away, a ``FilesScanned`` page per batch while
+the walk reads the next batch; freshly written ones join the pending files and are reported (still with this
+``scan_id``, as ``FileDiscovered``) once they settle. ``ScanCompleted`` goes out only after every counted file is on
+the bus, so the catalog can trust ``files_seen``. A file that keeps changing for longer than ``max_settle_wait`` is
+left out of the scan (and said so); while watching, it stays pending and is reported when it finally settles.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from tracktion_shared.messages import FileDiscovered, ScanCompleted
+from tracktion_shared.messages import MAX_PAGE_FILES, FilesScanned, ScanCompleted, ScannedFile
 from tracktion_watcher.adapters.publisher import Publisher
 from tracktion_watcher.adapters.scanner import ScanStream, TreeWalker
 from tracktion_watcher.domain.filters import printable_path
@@ -114,7 +114,7 @@ class ScanRunner:
         async with ScanStream(TreeWalker(self.root), self.settings.scan_batch_size) as stream:
             while batch := await stream.next_batch():
                 wall, now = time.time(), time.monotonic()
-                ready: list[FileDiscovered] = []
+                ready: list[ScannedFile] = []
                 for item in batch:
                     if isinstance(item, SkippedPath):
                         self.skips.record(item, scan_id)
@@ -124,11 +124,20 @@ class ScanRunner:
                         reason = Reason(Intent.DISCOVERED, uuid4(), scan_id)
                         self.pending.add(item.path, reason, now, item.size, item.mtime)
                     else:
-                        ready.append(FileDiscovered(path=item.path, size=item.size, mtime=item.mtime, scan_id=scan_id))
-                published += sum(await self.publisher.publish_group(ready, raise_errors=True))
+                        ready.append(ScannedFile(path=item.path, size=item.size, mtime=item.mtime))
+                published += await self._publish_pages(scan_id, ready)
                 if self.progress is not None:
                     self.progress(found)
         return published
+
+    async def _publish_pages(self, scan_id: UUID, files: list[ScannedFile]) -> int:
+        """``files`` in as few ``FilesScanned`` pages as fit; returns how many files went out (all, or it raises)."""
+        pages = [
+            FilesScanned(scan_id=scan_id, files=tuple(files[start : start + MAX_PAGE_FILES]))
+            for start in range(0, len(files), MAX_PAGE_FILES)
+        ]
+        await self.publisher.publish_group(pages, raise_errors=True)
+        return len(files)
 
     async def _wait_for_unsettled(self, scan_id: UUID, *, keep_unsettled: bool) -> None:
         """Wait until none of this scan's files is still settling, or give up on them after ``max_settle_wait``."""

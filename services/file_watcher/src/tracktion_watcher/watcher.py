@@ -90,7 +90,7 @@ class Watcher:
         return len(self._pending)
 
     async def scan(self) -> ScanReport:
-        """One full scan: FileDiscovered for every settled audio file, then ScanCompleted.
+        """One full scan: settled files in FilesScanned pages (late ones as FileDiscovered), then ScanCompleted.
 
         Raises :class:`~tracktion_watcher.errors.WatchFolderError` when the root cannot be listed (and then sends no
         ScanCompleted), and whatever the bus raises when it cannot take a message.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from tracktion_shared.bus.base import Bus
 from tracktion_shared.logs import correlation_scope
-from tracktion_shared.messages import FileDeleted, FileEvent, Message
+from tracktion_shared.messages import FileDeleted, FileEvent, FilesScanned, Message
 from tracktion_watcher.domain.filters import printable_path
 
 __all__ = ["Publisher"]
@@ -26,7 +26,9 @@ log = logging.getLogger("tracktion.watcher")
 
 
 def describe(message: Message) -> str:
-    """``file.moved /music/a.mp3``: a message for a log line, safe to print."""
+    """``file.moved /music/a.mp3``, ``files.scanned (500 files)``: a message for a log line, safe to print."""
+    if isinstance(message, FilesScanned):
+        return f"{message.type} ({len(message.files)} files)"
     path = message.path if isinstance(message, FileEvent | FileDeleted) else ""
     return f"{message.type} {printable_path(path)}".rstrip()
 
