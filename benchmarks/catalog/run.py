@@ -15,7 +15,10 @@ is a 2 GB WAV). What is measured, in order:
    checked against openssl's. Then with both cores: the catalog's own read path (``CatalogContext.read``: its
    semaphore of ``TRACKTION_CATALOG_CONCURRENCY`` slots and ``asyncio.to_thread`` around ``inspect_file``) and an
    in-process ``Pipeline.scan`` of the folder, each with GB/s and CPU utilisation (user+sys CPU seconds of this
-   process / wall seconds: 2.0 means both cores busy), against two ``openssl`` processes in parallel.
+   process / wall seconds: 2.0 means both cores busy), against two ``openssl`` processes in parallel. The read
+   path carries the "both cores busy" target; the whole scan is reported beside it, because it adds bookkeeping
+   that runs on one event loop before the first read and after the last (walk, page sort, the last batch's commit,
+   the graph writes), about 0.1-0.25 s of a 0.8 s scan here.
 2. **beets 2.14.1** (installed on first use into a throwaway venv under ``benchmarks/.cache/``): ``beet import -A
    --flat -q`` with no autotag, copy, move or write, on 2,000 one-second WAVs, then again unchanged; beside it
    ``tracktion scan --no-analysis --no-tracklists --json`` (a subprocess with a fresh ``TRACKTION_DATA_DIR``, the
@@ -384,6 +387,15 @@ def warm(paths: Sequence[Path]) -> None:
                 pass
 
 
+def warm_folder(folder: Path) -> None:
+    """Warm a generated library before a timed scan: the figures should measure the software, not the disk.
+
+    Some VMs page out file pages nobody touched for a few seconds (DAMON's ``pageout`` scheme), so a library
+    generated or read minutes earlier is cold again: there a cold 2,000-file scan took 20 s against 7.6 s warm.
+    """
+    warm(sorted(path for path in folder.rglob("*.wav")))
+
+
 def sparse_wav(path: Path, size: int) -> int:
     """A 16-bit stereo WAV of ``size`` bytes whose samples are a sparse hole; returns the file's size."""
     data = (size - 44) // 4 * 4
@@ -519,21 +531,27 @@ def bench_two_cores(paths: Sequence[Path], scratch: Path, rounds: int) -> list[R
         ref_text += " [yellow](openssl did not get both cores either: the machine was busy)[/]"
     concurrency = CatalogSettings().concurrency
     rows = []
-    for label, runs in (
-        (f"both cores: catalog read path (CatalogContext.read, {concurrency} slots, to_thread)", reads),
-        ("both cores: in-process Pipeline.scan of the folder (SQLite, bus, tags)", scans),
+    for label, runs, targeted in (
+        (f"both cores: catalog read path (CatalogContext.read, {concurrency} slots, to_thread)", reads, True),
+        ("both cores: in-process Pipeline.scan of the folder (SQLite, bus, tags, graph)", scans, False),
     ):
         best = min(runs, key=lambda run: run.wall)
-        ok = best.cpu_per_wall >= TARGET_CPU_BOTH_CORES and not problems
+        versus = f"{best.wall / ref.wall:.2f}x openssl's time"
+        if targeted:
+            target = f"both cores busy (CPU >= {TARGET_CPU_BOTH_CORES})"
+            result = verdict(best.cpu_per_wall >= TARGET_CPU_BOTH_CORES and not problems, versus)
+        else:
+            target, result = "- (report: adds serial bookkeeping)", f"report ({versus})"
+        if problems:
+            result = f"{verdict(False)} {result} [red]{'; '.join(problems)}[/]"
         rows.append(
             Row(
                 section,
                 label,
                 f"{gbps(nbytes, best.wall):.2f} GB/s, CPU {best.cpu_per_wall:.2f} of {os.cpu_count()}",
                 ref_text,
-                f"both cores busy (CPU >= {TARGET_CPU_BOTH_CORES})",
-                verdict(ok, f"{best.wall / ref.wall:.2f}x openssl's time")
-                + (f" [red]{'; '.join(problems)}[/]" if problems else ""),
+                target,
+                result,
                 {
                     "gbps": [gbps(nbytes, r.wall) for r in runs],
                     "cpu_per_wall": [r.cpu_per_wall for r in runs],
@@ -685,6 +703,7 @@ def bench_beets_and_library(sizes: Sizes, scratch: Path, *, use_beets: bool) -> 
         try:
             beets = Beets(ensure_beets(), scratch / "beets")
             note(f"beets: import of {sizes.beets_files:,} files")
+            warm_folder(subset)
             initial_beets = beets.import_flat(subset)
             note(f"  {initial_beets.run.wall:.1f} s, {initial_beets.items} items; re-import unchanged")
             again_beets = beets.import_flat(subset)
@@ -694,6 +713,7 @@ def bench_beets_and_library(sizes: Sizes, scratch: Path, *, use_beets: bool) -> 
             note(f"[red]beets could not run: {exc}[/]")
     note(f"tracktion scan of the same {sizes.beets_files:,} files (subprocess, fresh data dir)")
     data_dir = scratch / "tracktion-subset"
+    warm_folder(subset)
     initial = tracktion_scan(subset, data_dir, sizes.beets_files)
     note(f"  {initial.run.wall:.1f} s; no-change rescan")
     rescan = tracktion_scan(subset, data_dir, sizes.beets_files)
@@ -732,6 +752,7 @@ def bench_beets_and_library(sizes: Sizes, scratch: Path, *, use_beets: bool) -> 
     else:
         note(f"tracktion scan of {sizes.files:,} files (subprocess, fresh data dir)")
         data_dir = scratch / "tracktion-library"
+        warm_folder(library)
         big_initial = tracktion_scan(library, data_dir, sizes.files)
         note(f"  {big_initial.run.wall:.1f} s; no-change rescan")
         big_rescan = tracktion_scan(library, data_dir, sizes.files)
@@ -939,6 +960,7 @@ def counting_driver_calls() -> Iterator[list[int]]:
 def bench_round_trips_per_file(count: int, scratch: Path) -> Row:
     folder = ensure_library(count) / "part00"
     data_dir = scratch / "diagnostic"
+    warm_folder(folder)
     with counting_driver_calls() as calls:
         summary, scan = asyncio.run(_pipeline_scan(folder, data_dir))
         initial_calls = calls[0]

@@ -17,7 +17,7 @@ from tracktion_shared.bus import delete_topology
 from tracktion_shared.routes import ROUTES
 
 #: files per pipeline: "a few hundred", small enough that five pipelines fit in the suite's time budget
-LIBRARY_SIZE = 150
+LIBRARY_SIZE = 300
 
 PipelineFactory = Callable[..., Pipeline]
 
