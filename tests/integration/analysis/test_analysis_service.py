@@ -26,6 +26,7 @@ from tracktion_analysis import (
     Mood,
     MoodModelError,
     Segment,
+    TooShortAudio,
     UnreadableAudio,
 )
 from tracktion_analysis.adapters.workers import Analyser, ProcessPoolAnalyser
@@ -71,6 +72,24 @@ class FakeAnalyser:
             self.flaky_failures -= 1
             raise AnalysisWorkerError("the analysis worker died")
         return RESULT
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class TooShortBelow:
+    """An analyser for a recording of ``duration`` s that refuses it, as the real one does, below ``min_seconds``."""
+
+    inner: FakeAnalyser
+    duration: float
+    min_seconds: float
+
+    async def analyse(self, path: str) -> AnalysisResult:
+        result = await self.inner.analyse(path)
+        if self.duration < self.min_seconds:
+            raise TooShortAudio(f"{Path(path).name}: {self.duration:.1f} s long; at least {self.min_seconds:g} s")
+        return result
 
     async def close(self) -> None:
         return None
@@ -139,7 +158,7 @@ async def test_a_result_is_published_with_the_journeys_correlation_id(harness: H
     assert (completed.mood, completed.mood_method) == ("aggressive", "heuristic")
     assert completed.timeline[0].end_seconds == 240.0
     assert completed.from_cache is False
-    assert await harness.cache.get_json(cache_key(message.xxh128)) is not None
+    assert await harness.cache.get_json(cache_key(message.xxh128, AnalysisOptions().cache_tag())) is not None
 
 
 async def test_a_cache_hit_publishes_without_analysing_again(harness: Harness) -> None:
@@ -194,6 +213,36 @@ async def test_a_missing_file_fails_but_is_not_remembered_for_the_content(harnes
     await harness.send(cataloged("/music/moved-here.mp3", content))  # the same audio, found elsewhere
     assert harness.analyser.calls == ["/music/gone.mp3", "/music/moved-here.mp3"]
     assert len(harness.of(AnalysisCompleted)) == 1
+
+
+async def test_a_changed_option_is_not_answered_from_the_cache() -> None:
+    """A file "too short" at the default minimum is analysed once the minimum is lowered, not refused for a week."""
+    cache = MemoryCache()
+    content = uuid.uuid4().hex
+    outcomes = []
+    for min_seconds in (5.0, 1.0, 1.0):
+        analyser = FakeAnalyser()
+        bus = InProcessBus(RetryPolicy(max_retries=0))
+        published: list[Message] = []
+
+        async def record(message: Message, into: list[Message] = published) -> None:
+            into.append(message)
+
+        register(
+            bus,
+            cache,
+            Settings(),
+            analysis_settings=AnalysisSettings(analysis_min_seconds=min_seconds),
+            analyser=TooShortBelow(analyser, 3.0, min_seconds),
+        )
+        bus.subscribe("recorder", [AnalysisCompleted, AnalysisFailed], record)
+        async with bus:
+            await bus.publish(cataloged("/music/short.wav", content))
+            await asyncio.wait_for(bus.wait_idle(), timeout=30)
+        outcomes.append((type(published[0]).__name__, len(analyser.calls)))
+    await cache.close()
+    # refused and remembered; analysed under the new minimum; then that result is what the cache answers
+    assert outcomes == [("AnalysisFailed", 1), ("AnalysisCompleted", 1), ("AnalysisCompleted", 0)]
 
 
 async def test_a_transient_failure_is_retried(harness: Harness) -> None:

@@ -7,9 +7,14 @@ import logging
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import aio_pika
 import pytest
@@ -173,6 +178,35 @@ async def test_a_refused_login_is_a_config_error_without_the_password(rabbit_fac
     with pytest.raises(ConfigError, match="refused the login") as info:
         await asyncio.wait_for(bus.start(), timeout=TIMEOUT)
     assert "not-the-password" not in str(info.value)
+
+
+def test_a_service_told_to_stop_while_the_broker_is_silent_exits(tmp_path: Path) -> None:
+    """SIGTERM while the broker is still being reached: the process exits (it used to hang in a reconnect loop).
+
+    The "broker" is a listening socket that never speaks: the kernel completes the TCP handshake, so the service sits
+    mid-connect when the signal lands -- as a pod does when it is deleted while RabbitMQ is slow to answer.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(30)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTION_")} | {
+            "TRACKTION_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{silent.getsockname()[1]}/",
+            "TRACKTION_DATA_DIR": str(tmp_path / "data"),
+            "TRACKTION_WATCH_ROOT": str(tmp_path),
+        }
+        service = subprocess.Popen(
+            [sys.executable, "-m", "tracktion", "service", "watcher"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            connection, _ = silent.accept()
+            with connection:
+                service.send_signal(signal.SIGTERM)
+                output, _ = service.communicate(timeout=15)
+        finally:
+            service.kill()
+    assert service.returncode == 0, output.decode(errors="replace")
 
 
 # -- connection loss ---------------------------------------------------------------------------------------------

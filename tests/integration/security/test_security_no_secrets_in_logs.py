@@ -9,7 +9,10 @@ in an exception) are exercised too.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -23,6 +26,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from tracktion_shared.bus import delete_topology
+from tracktion_shared.routes import ROUTES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.redis]
 
@@ -64,6 +70,33 @@ def _run(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     return done.stdout + done.stderr
 
 
+@contextlib.contextmanager
+def _topology_deleted(amqp_url: str, prefix: str) -> Iterator[None]:
+    """The prefix's queues and exchange are deleted afterwards (the graph's queue still holds what Neo4j refused)."""
+    try:
+        yield
+    finally:
+        asyncio.run(delete_topology(amqp_url, prefix, list(ROUTES)))
+
+
+def _state(connection: psycopg.Connection[tuple[object, ...]]) -> str:
+    """What the database holds when the wait times out: how far each file got."""
+    rows = connection.execute(
+        "SELECT r.file_name, m.key, m.value FROM recordings r LEFT JOIN metadata m ON m.recording_id = r.id "
+        "AND m.key IN ('analysis_status', 'analysis_error') ORDER BY 1, 2"
+    ).fetchall()
+    return "database: " + ("; ".join(" ".join(str(c) for c in row) for row in rows) or "no recordings")
+
+
+def _report_on_failure(logs: Path, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Print each service's exit code and its warnings and errors; pytest shows them when the test fails."""
+    for service, process in processes.items():
+        lines = (logs / service).read_text(errors="replace").splitlines()
+        notable = [line for line in lines if '"WARNING"' in line or '"ERROR"' in line or "Traceback" in line]
+        print(f"--- {service}: exit {process.returncode}, {len(lines)} lines; warnings and errors:")
+        print("\n".join(notable[-15:]))
+
+
 def test_no_password_appears_in_any_output(
     tmp_path: Path,
     rabbit_user: tuple[str, str],
@@ -80,18 +113,21 @@ def test_no_password_appears_in_any_output(
         "wrong_amqp": _secret("wrongamqp"),
     }
     music = tmp_path / "Music"
+    salt = random.uniform(0.0, 1.0)  # content new to the shared Redis: each file is analysed, not found in the cache
     for n in range(3):
-        make_audio(music / f"track {n}.wav", seconds=1.5, freq=300.0 + 50 * n + uuid.uuid4().int % 97)
-    with new_postgres_database("tracktion_secrets") as plain_url:
+        make_audio(music / f"track {n}.wav", seconds=1.5, freq=300.0 + 50 * n + salt)
+    prefix = f"secrets_{uuid.uuid4().hex[:8]}"
+    amqp_url = f"amqp://{amqp_user}:{amqp_password}@127.0.0.1:5672/"
+    with new_postgres_database("tracktion_secrets") as plain_url, _topology_deleted(amqp_url, prefix):
         database_url = make_url(plain_url).set(password=secrets["postgres"]).render_as_string(hide_password=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKTION_", "OTEL_"))} | {
             "TRACKTION_DATABASE_URL": database_url,
-            "TRACKTION_AMQP_URL": f"amqp://{amqp_user}:{amqp_password}@127.0.0.1:5672/",
+            "TRACKTION_AMQP_URL": amqp_url,
             "TRACKTION_REDIS_URL": f"redis://default:{secrets['redis']}@127.0.0.1:6379/0",
             "TRACKTION_NEO4J_URL": f"neo4j://neo4j:{secrets['neo4j_url']}@127.0.0.1:1",
             "TRACKTION_NEO4J_USER": "neo4j",
             "TRACKTION_NEO4J_PASSWORD": secrets["neo4j"],
-            "TRACKTION_BUS_PREFIX": f"secrets_{uuid.uuid4().hex[:8]}",
+            "TRACKTION_BUS_PREFIX": prefix,
             "TRACKTION_LOG_LEVEL": "DEBUG",
             # the graph writer's handlers wait on the unreachable Neo4j when told to stop: 5 s, not the default 30
             "TRACKTION_BUS_SHUTDOWN_GRACE": "5",
@@ -126,7 +162,7 @@ def test_no_password_appears_in_any_output(
                         break
                     time.sleep(0.5)
                 else:
-                    pytest.fail("the three files were not cataloged and analysed within 90 s")
+                    pytest.fail(f"the three files were not cataloged and analysed within 90 s\n{_state(connection)}")
         finally:
             for process in processes.values():
                 process.send_signal(signal.SIGTERM)
@@ -136,6 +172,7 @@ def test_no_password_appears_in_any_output(
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=30)
+            _report_on_failure(logs, processes)
         outputs |= {service: (logs / service).read_text(errors="replace") for service in SERVICES}
         outputs["list"] = _run(env, "list", "--json")
         wrong = env | {"TRACKTION_AMQP_URL": f"amqp://{amqp_user}:{secrets['wrong_amqp']}@127.0.0.1:5672/"}

@@ -14,6 +14,8 @@ its frames -> the dominant tempo and key -> the mood from whole-recording descri
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass, replace
@@ -49,6 +51,23 @@ class AnalysisOptions:
     hop_s: float = 10.0
     min_duration_s: float = 5.0
     mood_model: Path | None = None
+
+    def cache_tag(self) -> str:
+        """A digest of every option that changes a result or a failure, part of the cache key.
+
+        Without it, lowering ``TRACKTION_ANALYSIS_MIN_SECONDS`` would keep answering "too short" from the cache for a
+        week, and a new mood model would keep the old model's moods. A model counts by path, size and mtime: hashing
+        a large model file at every start is not worth it.
+        """
+        model: list[object] | None = None
+        if self.mood_model is not None:
+            try:
+                stat = self.mood_model.stat()
+                model = [str(self.mood_model), stat.st_size, stat.st_mtime_ns]
+            except OSError:
+                model = [str(self.mood_model)]
+        fields = [self.window_s, self.hop_s, self.min_duration_s, model]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:12]
 
 
 def analyse_file(path: str | os.PathLike[str], options: AnalysisOptions | None = None) -> AnalysisResult:

@@ -56,7 +56,7 @@ def register(
         analyser = ProcessPoolAnalyser(
             own.options(), workers=own.analysis_workers, max_tasks_per_worker=own.analysis_max_tasks_per_worker
         )
-    job = AnalyseRecording(bus, cache, analyser, failure_ttl=own.analysis_cache_failures_seconds)
+    job = AnalyseRecording(bus, cache, analyser, own.options(), failure_ttl=own.analysis_cache_failures_seconds)
     bus.subscribe(CONSUMER, [RecordingCataloged], job.handle)
 
 

@@ -44,6 +44,7 @@ from aio_pika.abc import (
     DeliveryMode,
     ExchangeType,
 )
+from aio_pika.connection import make_url
 from aio_pika.exceptions import (
     AMQPError,
     AuthenticationError,
@@ -355,15 +356,28 @@ class RabbitMQBus(Bus):
             reraise=True,
         ):
             with attempt:
-                connection = await aio_pika.connect_robust(
-                    self._url,
-                    timeout=self.attempt_timeout,
-                    reconnect_interval=self.reconnect_interval,
-                    client_properties={"connection_name": self.connection_name},
-                )
+                connection = await self._connect_once()
         assert connection is not None
         connection.close_callbacks.add(self._connection_lost)
         connection.reconnect_callbacks.add(self._reconnected)
+        return connection
+
+    async def _connect_once(self) -> AbstractRobustConnection:
+        """One attempt, closed again if it fails or is cancelled.
+
+        ``aio_pika.connect_robust`` leaves a failed connection's reconnect task behind, and that task shrugs off
+        cancellation: a SIGTERM while the broker is still being reached would then never let the process exit.
+        """
+        connection = aio_pika.RobustConnection(
+            make_url(self._url, reconnect_interval=self.reconnect_interval),
+            client_properties={"connection_name": self.connection_name},
+        )
+        try:
+            await connection.connect(timeout=self.attempt_timeout)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(connection.close())
+            raise
         return connection
 
     def _connection_lost(self, _connection: object, exc: BaseException | None) -> None:

@@ -5,7 +5,8 @@ What happens to a message:
 * ``content_changed`` is False (a move, a tag edit): nothing to do; acked.
 * the message was already handled (a redelivery after a crash between publishing and acking): acked without
   publishing again -- handled message ids are remembered in the cache for a week.
-* the content hash is in the cache (``analysis:v1:<xxh128>``): ``AnalysisCompleted(from_cache=True)`` is published
+* the content hash is in the cache (``analysis:v1:<options tag>:<xxh128>``): ``AnalysisCompleted(from_cache=True)``
+  is published
   from the cached result, without touching the file. Identical audio anywhere in the library is analysed once.
   A cached permanent failure is republished as ``AnalysisFailed`` the same way.
 * otherwise the file is analysed in the worker pool (never on the event loop). Concurrent messages for the same
@@ -29,6 +30,7 @@ import time
 from typing import Any
 
 from tracktion_analysis.adapters.workers import Analyser
+from tracktion_analysis.analysis import AnalysisOptions
 from tracktion_analysis.domain.result import RESULT_VERSION, AnalysisResult
 from tracktion_analysis.errors import AnalysisWorkerError, AudioNotFound, UnanalysableAudio
 from tracktion_shared import metrics
@@ -52,9 +54,9 @@ CONSUMER = "analysis"
 HANDLED_TTL = 7 * 24 * 3600.0
 
 
-def cache_key(xxh128: str) -> str:
-    """Where the result for one content hash lives; the version changes when the analysis does."""
-    return f"analysis:v{RESULT_VERSION}:{xxh128}"
+def cache_key(xxh128: str, options_tag: str) -> str:
+    """Where the result for one content hash lives; new when the analysis code (the version) or its options change."""
+    return f"analysis:v{RESULT_VERSION}:{options_tag}:{xxh128}"
 
 
 def handled_key(message: Message) -> str:
@@ -96,11 +98,19 @@ class AnalyseRecording:
     """The consumer's state: where to publish, the cache, the worker pool, and analyses in flight by content."""
 
     def __init__(
-        self, bus: Bus, cache: Cache | None, analyser: Analyser, *, failure_ttl: float = 7 * 24 * 3600.0
+        self,
+        bus: Bus,
+        cache: Cache | None,
+        analyser: Analyser,
+        options: AnalysisOptions,
+        *,
+        failure_ttl: float = 7 * 24 * 3600.0,
     ) -> None:
         self.bus = bus
         self.cache = cache
         self.analyser = analyser
+        self.options = options
+        self._options_tag = options.cache_tag()  # once: it may stat the mood model
         self.failure_ttl = failure_ttl
         self._in_flight: dict[str, asyncio.Future[AnalysisResult]] = {}
 
@@ -121,6 +131,9 @@ class AnalyseRecording:
         if self.cache is not None:
             await self.cache.set(handled_key(message), b"1", HANDLED_TTL)
 
+    def _cache_key(self, xxh128: str) -> str:
+        return cache_key(xxh128, self._options_tag)
+
     async def _was_handled(self, message: Message) -> bool:
         return self.cache is not None and await self.cache.get(handled_key(message)) is not None
 
@@ -128,7 +141,7 @@ class AnalyseRecording:
         if self.cache is None:
             return None
         try:
-            value = await self.cache.get_json(cache_key(xxh128))
+            value = await self.cache.get_json(self._cache_key(xxh128))
         except ValueError:  # undecodable bytes: treat as a miss and overwrite it
             log.warning("ignoring an unreadable cache entry for %s", xxh128)
             return None
@@ -159,13 +172,13 @@ class AnalyseRecording:
             log.warning("%s: cannot be analysed: %s", message.path, reason)
             # remembered per content, except a missing file: that says nothing about the content (it may have moved)
             if self.cache is not None and self.failure_ttl > 0 and not isinstance(exc, AudioNotFound):
-                await self.cache.set_json(cache_key(message.xxh128), {"failed": reason}, self.failure_ttl)
+                await self.cache.set_json(self._cache_key(message.xxh128), {"failed": reason}, self.failure_ttl)
             await self._publish_failure(message, reason)
             metrics.ANALYSIS_FAILURES.labels("missing_file" if isinstance(exc, AudioNotFound) else "unanalysable").inc()
             return
         metrics.ANALYSIS_SECONDS.observe(time.perf_counter() - started)
         if self.cache is not None:
-            await self.cache.set_json(cache_key(message.xxh128), {"result": result.to_dict()})
+            await self.cache.set_json(self._cache_key(message.xxh128), {"result": result.to_dict()})
         log.info(
             "%s: %s BPM, %s %s (%s)%s",
             message.path,
