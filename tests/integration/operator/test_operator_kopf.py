@@ -7,6 +7,7 @@ import base64
 import os
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -14,8 +15,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tracktion_operator.kube import KubeApi, connection_from_environment
+from tracktion_operator.kube import API_URL_ENV, KubeApi, connection_from_environment
 from tracktion_shared.bus.testing import DEFAULT_TEST_AMQP_URL
+from tracktion_shared.config import Settings
+from tracktion_shared.storage import upgrade
+from tracktion_web import UiSettings, create_app
 
 UID = "5f0c7c1e-0000-4000-8000-000000000001"
 NS = "music"
@@ -168,6 +172,22 @@ async def _with_condition(api: KubeApi, kind: str, status: str, generation: int)
     return body if _condition(body, kind)["status"] == status else None
 
 
+async def _ui_cluster_report(library: str, tmp_path: Path) -> dict[str, Any]:
+    """``/api/status``'s cluster section from a UI pointed at the emulated API (as ``kubectl proxy`` would be)."""
+    url = f"sqlite:///{tmp_path / 'ui.db'}"
+    await upgrade(url)
+    ui = UiSettings(token=None, library=library, kube_api_url=os.environ[API_URL_ENV])
+    app = create_app(Settings(data_dir=tmp_path, database_url=url), ui)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            response = await client.get("/api/status")
+    finally:
+        await app.state.tracktion.close()
+    assert response.status_code == 200, response.text
+    cluster: dict[str, Any] = response.json()["cluster"]
+    return cluster
+
+
 async def _with_ready_summary(api: KubeApi, summary: str) -> dict[str, Any] | None:
     body = await _with_status(api)
     return body if body and body["status"].get("readySummary") == summary else None
@@ -239,7 +259,7 @@ async def _with_workers(api: KubeApi, count: int) -> dict[str, Any] | None:
     return body if body and body["status"].get("analysisReplicas") == count else None
 
 
-async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi) -> None:
+async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi, tmp_path: Path) -> None:
     body = library(
         ui={"enabled": True, "serviceType": "NodePort", "ingress": {"enabled": True, "host": "music.example.org"}}
     )
@@ -261,6 +281,17 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi) -> No
     token = _secret_value(secret, "token")
     assert len(token) >= 16
     await eventually(lambda: _with_ready_summary(api, "1/6"))  # + graph and ui; only the idle analysis is "ready"
+    pod = ui["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "lib-ui"
+    role = await eventually(lambda: get(api, "rbac.authorization.k8s.io/v1", "Role", "lib-ui"))
+    assert role["rules"][0]["resourceNames"] == ["lib"]
+    assert await eventually(lambda: get(api, "rbac.authorization.k8s.io/v1", "RoleBinding", "lib-ui"))
+    assert await eventually(lambda: get(api, "v1", "ServiceAccount", "lib-ui"))
+    # The UI, configured as the operator configured it, shows the status the operator wrote.
+    ui_env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    cluster = await _ui_cluster_report(ui_env["TRACKTION_UI_LIBRARY"], tmp_path)
+    assert (cluster["reachable"], cluster["ready"], cluster["phase"]) == (True, "1/6", "Provisioning")
+    assert {c["type"] for c in cluster["conditions"]} == {"Ready", "Reconciled", "Degraded"}
 
     # Switched off: the operator deletes what it had created for them; the token Secret stays as it was.
     await api.merge_patch(
@@ -273,6 +304,9 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi) -> No
     for api_version, kind, name in [
         ("apps/v1", "Deployment", "lib-ui"),
         ("v1", "Service", "lib-ui"),
+        ("v1", "ServiceAccount", "lib-ui"),
+        ("rbac.authorization.k8s.io/v1", "Role", "lib-ui"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", "lib-ui"),
         ("networking.k8s.io/v1", "Ingress", "lib-ui"),
         ("apps/v1", "Deployment", "lib-graph"),
         ("v1", "Service", "lib-graph-metrics"),

@@ -255,6 +255,30 @@ def test_ui_gets_deployment_service_ingress_and_a_generated_token_secret() -> No
     assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "lib-ui", "port": {"name": "http"}}
 
 
+def test_only_the_ui_holds_an_api_token_and_it_may_read_its_own_library_only() -> None:
+    """The status page shows the MusicLibrary's status: a Role for ``get`` on that one object, bound to the UI."""
+    manifests = render_all(library(ui_spec()), passwords=PASSWORDS, ui_token=UI_TOKEN)
+    deployments = by_kind(manifests, "Deployment")
+    pod = deployments["lib-ui"]["spec"]["template"]["spec"]
+    assert (pod["serviceAccountName"], pod["automountServiceAccountToken"]) == ("lib-ui", True)
+    env = {e["name"]: e.get("value") for e in container(deployments["lib-ui"])["env"]}
+    assert env["TRACKTION_UI_LIBRARY"] == "music/lib"
+    others = [d["spec"]["template"]["spec"] for name, d in deployments.items() if name != "lib-ui"]
+    assert others
+    assert all(p["automountServiceAccountToken"] is False and "serviceAccountName" not in p for p in others)
+    assert "lib-ui" in by_kind(manifests, "ServiceAccount")
+    [rule] = by_kind(manifests, "Role")["lib-ui"]["rules"]
+    assert rule == {
+        "apiGroups": ["tracktion.dev"],
+        "resources": ["musiclibraries"],
+        "resourceNames": ["lib"],
+        "verbs": ["get"],
+    }
+    binding = by_kind(manifests, "RoleBinding")["lib-ui"]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "lib-ui"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "lib-ui", "namespace": "music"}]
+
+
 def test_ui_with_a_token_secret_ref_and_no_ingress() -> None:
     spec = ui_spec(tokenSecretRef={"name": "my-ui"}, ingress={"enabled": False})
     manifests = render_all(library(spec))  # no generated token needed

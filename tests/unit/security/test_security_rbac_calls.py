@@ -85,11 +85,13 @@ class RecordingApi:
         self.objects.pop((kind, name), None)
 
     def drift(self) -> None:
-        """Someone edited every child by hand: the next reconcile patches them back."""
+        """Someone edited every child by hand (relabelled it, rewrote its body): the next reconcile patches it back."""
         for live in self.objects.values():
-            live.setdefault("metadata", {}).setdefault("labels", {})["edited-by-hand"] = "yes"
-            for part in ("spec", "data"):
-                if isinstance(live.get(part), dict):
+            labels = live.setdefault("metadata", {}).setdefault("labels", {})
+            labels.pop("app.kubernetes.io/managed-by", None)
+            labels["edited-by-hand"] = "yes"
+            for part in ("spec", "data", "rules", "subjects"):
+                if isinstance(live.get(part), dict | list):
                     live[part] = {"edited": "yes"}
 
 

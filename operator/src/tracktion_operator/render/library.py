@@ -37,6 +37,9 @@ def optional_children(lib: Library) -> list[ChildId]:
     return [
         ("apps/v1", "Deployment", child_name(lib, "graph")),
         ("v1", "Service", child_name(lib, "graph-metrics")),
+        ("v1", "ServiceAccount", ui.ui_name(lib)),
+        ("rbac.authorization.k8s.io/v1", "Role", ui.ui_name(lib)),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", ui.ui_name(lib)),
         ("apps/v1", "Deployment", ui.ui_name(lib)),
         ("v1", "Service", ui.ui_name(lib)),
         ("networking.k8s.io/v1", "Ingress", ui.ui_name(lib)),

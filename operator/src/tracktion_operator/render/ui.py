@@ -1,22 +1,26 @@
-"""The web UI's children: its token Secret (when the library names none), Deployment, Service and optional Ingress.
+"""The web UI's children: its token Secret (when the library names none), a ServiceAccount allowed to read its own
+MusicLibrary, Deployment, Service and optional Ingress.
 
 The UI reads what the catalog writes (same database, graph and broker URLs, by Secret) and serves ``.cue`` sheets from
-the music folder, mounted read-only like everywhere else. Its access token comes from a Secret only: the user's
-(``ui.tokenSecretRef``) or one the operator generates once and never overwrites, like the bundled passwords.
+the music folder, mounted read-only like everywhere else. Its status page shows the library's status as the operator
+wrote it (phase, conditions, queue depth, analysis workers), so the UI's Role may ``get`` that one MusicLibrary and
+nothing else; it is the only pod that mounts a service account token. Its access token comes from a Secret only: the
+user's (``ui.tokenSecretRef``) or one the operator generates once and never overwrites, like the bundled passwords.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tracktion_operator.model import Library
+from tracktion_operator.model import GROUP, PLURAL, Library
 from tracktion_operator.render.children import CONFIG_HASH_ANNOTATION, ServiceKind, config_hash, pod_spec
 from tracktion_operator.render.common import Manifest, child_name, metadata, selector_labels
 
-__all__ = ["UI", "UI_PORT", "render_ui", "token_secret", "ui_name"]
+__all__ = ["LIBRARY_ENV", "UI", "UI_PORT", "render_ui", "token_secret", "ui_name"]
 
 UI = ServiceKind("ui", "tracktion-web-ui", "tracktion_web", mounts_music=True)
 UI_PORT = 8477  # tracktion_web's default; set explicitly so the image's default cannot drift from the Service
+LIBRARY_ENV = "TRACKTION_UI_LIBRARY"  # "<namespace>/<name>" of the MusicLibrary whose status the UI shows
 
 
 def ui_name(lib: Library) -> str:
@@ -39,15 +43,49 @@ def render_token_secret(lib: Library, token: str) -> Manifest:
     }
 
 
+def render_service_account(lib: Library) -> Manifest:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(lib, ui_name(lib), UI.name)}
+
+
+def render_role(lib: Library) -> Manifest:
+    """Read this library and nothing else: not its Secrets, not other libraries, not the children."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata(lib, ui_name(lib), UI.name),
+        "rules": [
+            {
+                "apiGroups": [GROUP],
+                "resources": [PLURAL],
+                "resourceNames": [lib.name],
+                "verbs": ["get"],
+            }
+        ],
+    }
+
+
+def render_role_binding(lib: Library) -> Manifest:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata(lib, ui_name(lib), UI.name),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ui_name(lib)},
+        "subjects": [{"kind": "ServiceAccount", "name": ui_name(lib), "namespace": lib.namespace}],
+    }
+
+
 def render_deployment(lib: Library) -> Manifest:
     ui = lib.spec.ui
     pod = pod_spec(lib, UI, lib.spec.image.of(UI.image), ["python", "-m", UI.module], ui.resources)
+    pod["serviceAccountName"] = ui_name(lib)
+    pod["automountServiceAccountToken"] = True  # to read its MusicLibrary's status (render_role)
     container = pod["containers"][0]
     secret, key = token_secret(lib)
     container["env"] += [
         {"name": "TRACKTION_UI_HOST", "value": "0.0.0.0"},  # noqa: S104  (inside the pod; the Service decides reach)
         {"name": "TRACKTION_UI_PORT", "value": str(UI_PORT)},
         {"name": "TRACKTION_UI_TOKEN", "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}},
+        {"name": LIBRARY_ENV, "value": f"{lib.namespace}/{lib.name}"},
     ]
     container["ports"] = [{"name": "http", "containerPort": UI_PORT, "protocol": "TCP"}]
     # A TCP check: it needs nothing from the UI's routes (all of which want the token).
@@ -129,7 +167,13 @@ def render_ui(lib: Library, token: str | None) -> list[Manifest]:
         if token is None:
             raise ValueError("the UI needs a generated token when spec.ui.tokenSecretRef is not set")
         out.append(render_token_secret(lib, token))
-    out += [render_deployment(lib), render_service(lib)]
+    out += [
+        render_service_account(lib),
+        render_role(lib),
+        render_role_binding(lib),
+        render_deployment(lib),
+        render_service(lib),
+    ]
     if ui.ingress.enabled:
         out.append(render_ingress(lib))
     return out

@@ -225,7 +225,7 @@ async def compatible_with(
     return CompatibleAnswer(state="ok", reason=None, items=items)
 
 
-@router.get("/status", response_model=StatusReport, summary="Counts by state, recent failures, the bus")
+@router.get("/status", response_model=StatusReport, summary="Counts by state, recent failures, the bus, the cluster")
 async def get_status(request: Request) -> StatusReport:
     context = context_of(request)
     catalog = await status.catalog_status(context.db)
@@ -235,4 +235,5 @@ async def get_status(request: Request) -> StatusReport:
         failed_files=catalog.failed_files,
         failures=catalog.failures,
         bus=await context.bus.report(),
+        cluster=None if context.cluster is None else await context.cluster.report(),
     )

@@ -25,6 +25,7 @@ from tracktion_shared.storage import Database
 from tracktion_web import api, pages
 from tracktion_web.auth import TokenMiddleware
 from tracktion_web.bus_probe import BusProbe
+from tracktion_web.cluster_probe import ClusterProbe
 from tracktion_web.context import UiContext
 from tracktion_web.graphs import GraphGate
 from tracktion_web.headers import SecurityHeadersMiddleware
@@ -55,6 +56,7 @@ def create_app(
         db=Database(settings.database_url_value()),
         graph=GraphGate(settings, timeout=ui.graph_timeout),
         bus=BusProbe(settings, timeout=ui.bus_timeout),
+        cluster=ClusterProbe(ui) if ui.library else None,
     )
 
     @asynccontextmanager

@@ -15,6 +15,7 @@ __all__ = [
     "AnalysisView",
     "BusQueue",
     "BusReport",
+    "ClusterReport",
     "CompatibleAnswer",
     "CompatibleView",
     "DeadLetterView",
@@ -22,9 +23,11 @@ __all__ = [
     "Failure",
     "FileView",
     "GraphState",
+    "LibraryCondition",
     "LibraryPage",
     "LibraryRow",
     "RecordingDetail",
+    "ServiceReplicas",
     "SetHitView",
     "SetsAnswer",
     "StatusReport",
@@ -248,9 +251,37 @@ class BusReport(_Model):
     dead_letters: list[DeadLetterView]
 
 
+class LibraryCondition(_Model):
+    type: str = Field(description="Ready, Reconciled or Degraded")
+    status: str = Field(description="True, False or Unknown")
+    reason: str | None
+    message: str | None
+
+
+class ServiceReplicas(_Model):
+    replicas: int | None = Field(description="replicas wanted")
+    ready: int | None = Field(description="replicas ready")
+
+
+class ClusterReport(_Model):
+    """The MusicLibrary's status as the operator wrote it; ``reachable`` is False (with ``note``) when unreadable."""
+
+    library: str = Field(description="namespace/name of the MusicLibrary")
+    reachable: bool
+    note: str | None
+    phase: str | None = Field(description="Pending, Provisioning, Running, Degraded or Failed")
+    ready: str | None = Field(description="services ready, e.g. 5/6")
+    queue_depth: int | None = Field(description="messages waiting for the analysis workers")
+    analysis_workers: int | None = Field(description="analysis replicas the autoscaler set")
+    up_to_date: bool | None = Field(description="the operator has acted on the latest spec (observedGeneration)")
+    conditions: list[LibraryCondition]
+    services: dict[str, ServiceReplicas]
+
+
 class StatusReport(_Model):
     counts: dict[str, int] = Field(description="recordings by library status")
     total: int
     failed_files: int
     failures: list[Failure] = Field(description="the most recent failures, newest first")
     bus: BusReport
+    cluster: ClusterReport | None = Field(description="in the cluster: the MusicLibrary's status; else null")

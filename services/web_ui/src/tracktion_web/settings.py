@@ -15,6 +15,7 @@ __all__ = ["DEFAULT_PORT", "TOKEN_PATTERN", "UiSettings", "is_loopback"]
 
 DEFAULT_PORT = 8477
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._~+/=-]{16,}")
+LIBRARY_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-.a-z0-9]*[a-z0-9])?")
 
 
 def is_loopback(host: str) -> bool:
@@ -44,6 +45,22 @@ class UiSettings(BaseSettings):
     page_size: int = Field(default=50, ge=1, le=500, description="library rows per page unless the request says")
     graph_timeout: float = Field(default=10.0, gt=0, description="seconds a graph question may take on a page")
     bus_timeout: float = Field(default=5.0, gt=0, description="seconds the status page waits for RabbitMQ")
+    library: str | None = Field(
+        default=None,
+        description="namespace/name of the MusicLibrary whose status the status page shows (the operator sets it)",
+    )
+    kube_api_url: str | None = Field(
+        default=None,
+        description="Kubernetes API URL (e.g. `kubectl proxy`'s); unset: the pod's service account, else kubeconfig",
+    )
+    cluster_timeout: float = Field(default=5.0, gt=0, description="seconds the status page waits for Kubernetes")
+
+    @field_validator("library")
+    @classmethod
+    def _namespaced_name(cls, value: str | None) -> str | None:
+        if value and not LIBRARY_PATTERN.fullmatch(value):
+            raise ValueError("TRACKTION_UI_LIBRARY must be <namespace>/<name>, both lowercase DNS labels")
+        return value or None
 
     @field_validator("token")
     @classmethod
