@@ -125,7 +125,7 @@ class ScannedFile(BaseModel):
     correlation_id: UUID = Field(default_factory=uuid4)
 
 
-#: files in one :class:`FilesScanned` page (a page of 500 is about 75 kB on the wire)
+#: files in one :class:`FilesScanned` page (about 150 bytes each on the wire: a full page is about 150 kB)
 MAX_PAGE_FILES = 1000
 
 

@@ -109,7 +109,6 @@ class AnalyseRecording:
         self.bus = bus
         self.cache = cache
         self.analyser = analyser
-        self.options = options
         self._options_tag = options.cache_tag()  # once: it may stat the mood model
         self.failure_ttl = failure_ttl
         self._in_flight: dict[str, asyncio.Future[AnalysisResult]] = {}

@@ -11,8 +11,22 @@ import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["KnownFile", "choose_primary", "folder_prefix", "is_unchanged", "move_keeps_content"]
+__all__ = ["KnownFile", "StoredFile", "choose_primary", "folder_prefix", "is_unchanged", "move_keeps_content"]
+
+
+class StoredFile(Protocol):
+    """A stored ``files`` row, as an ORM entity or a light query row."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def mtime(self) -> float | None: ...
+    @property
+    def recording_id(self) -> uuid.UUID | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +37,10 @@ class KnownFile:
     size: int | None
     mtime: float | None
     recording_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: StoredFile) -> KnownFile:
+        return cls(row.status, row.size, row.mtime, row.recording_id)
 
 
 def _same_stat(known: KnownFile, size: int | None, mtime: float | None) -> bool:

@@ -40,9 +40,7 @@ async def _move_row(uow: UnitOfWork, message: FileMoved) -> _Outcome:
     row = await uow.files.get_by_path(message.old_path)
     if row is None or message.old_path == message.path:
         return _Outcome.READ_NEEDED
-    if not move_keeps_content(
-        KnownFile(row.status, row.size, row.mtime, row.recording_id), message.size, message.mtime
-    ):
+    if not move_keeps_content(KnownFile.of(row), message.size, message.mtime):
         return _Outcome.READ_NEEDED
     if not await uow.inbox.claim(CONSUMER, message.message_id):
         return _Outcome.DONE

@@ -34,9 +34,7 @@ async def sort_page(uow: UnitOfWork, message: FilesScanned) -> None:
     to_read: list[FileDiscovered] = []
     for file in message.files:
         row = known.get(file.path)
-        if row is not None and is_unchanged(
-            KnownFile(row.status, row.size, row.mtime, row.recording_id), file.size, file.mtime
-        ):
+        if row is not None and is_unchanged(KnownFile.of(row), file.size, file.mtime):
             seen.append(row.id)
         else:
             to_read.append(

@@ -65,7 +65,7 @@ async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]
     results: list[bool] = []
     for message in messages:
         row = rows.get(message.path)
-        known = None if row is None else KnownFile(row.status, row.size, row.mtime, row.recording_id)
+        known = None if row is None else KnownFile.of(row)
         results.append(is_unchanged(known, message.size, message.mtime))
         if results[-1]:
             unchanged.append(message)
