@@ -289,8 +289,12 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi, tmp_p
     assert await eventually(lambda: get(api, "v1", "ServiceAccount", "lib-ui"))
     # The UI, configured as the operator configured it, shows the status the operator wrote.
     ui_env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    written_before = (await _with_status(api) or {})["status"]["phase"]
     cluster = await _ui_cluster_report(ui_env["TRACKTION_UI_LIBRARY"], tmp_path)
-    assert (cluster["reachable"], cluster["ready"], cluster["phase"]) == (True, "1/6", "Provisioning")
+    written_after = (await _with_status(api) or {})["status"]["phase"]
+    assert (cluster["reachable"], cluster["ready"]) == (True, "1/6")
+    # pods never start in the emulator, so the phase may move on (Provisioning -> Degraded) while the UI reads it
+    assert cluster["phase"] in {written_before, written_after}
     assert {c["type"] for c in cluster["conditions"]} == {"Ready", "Reconciled", "Degraded"}
 
     # Switched off: the operator deletes what it had created for them; the token Secret stays as it was.
