@@ -10,7 +10,8 @@
     ├── ConfigError
     │   └── MoodModelError           TRACKTION_MOOD_MODEL is missing, unreadable, or essentia-tensorflow is absent
     └── TemporaryError
-        └── AnalysisWorkerError      the worker process died (out of memory, killed); another attempt may succeed
+        ├── AnalysisWorkerError      the worker process died (out of memory, killed); another attempt may succeed
+        └── ScratchSpaceError        an Opus file's temporary FLAC copy cannot be written (disk full, TMPDIR)
 
 Every message is one line that names the file's problem, because it ends up on a CLI's stderr and in an
 ``AnalysisFailed.reason``. The classes take only a message, so they survive pickling across the process pool.
@@ -24,6 +25,7 @@ __all__ = [
     "AnalysisWorkerError",
     "AudioNotFound",
     "MoodModelError",
+    "ScratchSpaceError",
     "SilentAudio",
     "TooShortAudio",
     "UnanalysableAudio",
@@ -57,3 +59,9 @@ class MoodModelError(ConfigError):
 
 class AnalysisWorkerError(TemporaryError):
     """A worker process died while analysing; the pool is rebuilt and the message retried."""
+
+
+class ScratchSpaceError(TemporaryError):
+    """The temporary copy a format essentia cannot decode is converted to could not be written (disk full, TMPDIR
+    not writable). Nothing is wrong with the recording, so it is not an :class:`UnanalysableAudio`: once space is
+    freed, a retry succeeds."""
