@@ -26,7 +26,7 @@ from tracktion_shared.graph import LadybugGraph, embedded_graph_path
 from tracktion_shared.messages import TracklistTrack
 from tracktion_shared.storage import Database, UnitOfWork
 
-__all__ = ["SET_TRACKS", "TRACKS", "WebCatalog", "build_web_catalog", "tracktion_env"]
+__all__ = ["SET_BPM_CONFIDENCE", "SET_TRACKS", "TRACKS", "WebCatalog", "build_web_catalog", "tracktion_env"]
 
 #: file name -> (artist, title, bpm, tonic, scale, style)
 TRACKS: dict[str, tuple[str, str, float, str, str, str]] = {
@@ -36,6 +36,8 @@ TRACKS: dict[str, tuple[str, str, float, str, str, str]] = {
     "Breakline - Slow Pressure.flac": ("Breakline", "Slow Pressure", 87, "F", "minor", "hip_hop"),
 }
 SET_FILE = "Breakline live at Fabric.flac"
+#: the set's tempo is a low-confidence reading (87 came close), so the pages mark it
+SET_BPM_CONFIDENCE = 0.32
 SET_DURATION = 3600.0
 #: (artist, title, start) of the set's tracklist; "Kraak - Nightdrive" is one of the library's tracks
 SET_TRACKS = [
@@ -115,6 +117,7 @@ def _timeline() -> str:
                 "scale": "minor",
                 "camelot": camelot,
                 "key_strength": 0.7,
+                "bpm_confidence": 0.4 if i % 10 == 9 else 0.8,
             }
         )
     return json.dumps(segments, separators=(",", ":"))
@@ -146,7 +149,10 @@ async def _insert_set(catalog: WebCatalog) -> None:
                 "duration": str(SET_DURATION),
                 "analysis_status": "analysed",
                 "bpm": "174",
+                "bpm_confidence": str(SET_BPM_CONFIDENCE),
+                "bpm_alternative": "87",
                 "key": "F",
+                "key_confidence": "0.8",
                 "scale": "minor",
                 "camelot": "4A",
                 "open_key": "9m",

@@ -126,6 +126,11 @@ def test_filter_open_a_set_see_its_timeline_and_download_its_cue(
                 assert 170 <= float(cells.nth(2).inner_text()) <= 178
                 assert cells.nth(3).inner_text().startswith("4A")
             assert "Kraak" not in page.locator("#library tbody").inner_text()
+            # the set's tempo is a low-confidence reading: muted, "~" in front, the details on hover
+            unsure = page.locator(f"#library tr[data-recording='{catalog.set_id}'] .bpm.uncertain")
+            assert unsure.get_attribute("title") == "low confidence 0.32; alternative 87.0"
+            before = unsure.evaluate("e => [getComputedStyle(e, '::before').content, getComputedStyle(e).fontStyle]")
+            assert before == ['"~"', "italic"]
             page.screenshot(path=tmp_path / "library-filtered.png", full_page=True)
 
             page.click("text=Live at Fabric 2026")
@@ -140,6 +145,8 @@ def test_filter_open_a_set_see_its_timeline_and_download_its_cue(
             page.wait_for_selector("#compatible .graph-answer[data-state]", timeout=30_000)
             assert page.locator("#tracklists table.tracks tbody tr").count() == len(SET_TRACKS)
             assert "14:00" in page.locator("#tracklists").inner_text()
+            assert page.locator("#analysis-bpm").inner_text() == "174.0 confidence 0.32 · or 87.0"
+            assert page.locator("#analysis-key").inner_text().endswith("confidence 0.80")
             page.screenshot(path=tmp_path / "recording.png", full_page=True)
 
             with page.expect_download() as download_info:

@@ -177,13 +177,14 @@ class RecordingCataloged(Message):
 
 
 class TimelineSegment(BaseModel):
-    """Tempo and key of one window of a long recording."""
+    """Tempo and key of one window of a long recording; ``bpm_confidence`` (0..1) says how sure the tempo is."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     start_seconds: float = Field(ge=0)
     end_seconds: float = Field(ge=0)
     bpm: float | None = None
+    bpm_confidence: float | None = Field(default=None, ge=0, le=1)
     key: str | None = None
     scale: Literal["major", "minor"] | None = None
     camelot: str | None = None
@@ -191,16 +192,24 @@ class TimelineSegment(BaseModel):
 
 
 class AnalysisCompleted(Message):
-    """Results for one recording's content (``xxh128``), reusable for any copy of the same audio."""
+    """Results for one recording's content (``xxh128``), reusable for any copy of the same audio.
+
+    ``bpm_confidence`` and ``key_confidence`` (0..1) say how sure the tempo and key are; ``bpm_alternative`` is a
+    second tempo (half, double, 2/3 ...) nearly as well supported as ``bpm``, None when there is none. They are
+    optional with defaults, so a body from a build before them still validates (schema version 1 either way).
+    """
 
     type: Literal["analysis.completed"] = "analysis.completed"
     recording_id: UUID
     xxh128: str = Field(pattern=r"^[0-9a-f]{32}$")
     bpm: float | None = Field(default=None, gt=0)
+    bpm_confidence: float | None = Field(default=None, ge=0, le=1)
+    bpm_alternative: float | None = Field(default=None, gt=0)
     key: str | None = None
     scale: Literal["major", "minor"] | None = None
     camelot: str | None = None
     open_key: str | None = None
+    key_confidence: float | None = Field(default=None, ge=0, le=1)
     mood: str | None = None
     mood_method: str | None = None
     energy: float | None = Field(default=None, ge=0, le=1)

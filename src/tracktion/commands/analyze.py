@@ -1,9 +1,11 @@
 """``tracktion analyze FILE``: tempo, key, mood and timeline of one audio file, standalone (no database, no bus).
 
 Thin: read the settings, call :func:`tracktion_analysis.analyse_file` in this process, print. ``--json`` prints the
-whole result on stdout (``bpm``, ``key``, ``scale``, ``camelot``, ``open_key``, ``mood``, ``duration_s``,
-``segments``, ...); without it, a short table. A file that cannot be analysed (missing, corrupt, silent, too short)
-or a bad ``TRACKTION_MOOD_MODEL`` prints one line on stderr and exits with status 2.
+whole result on stdout (``bpm``, ``bpm_confidence``, ``bpm_alternative``, ``key``, ``scale``, ``camelot``,
+``open_key``, ``key_confidence``, ``mood``, ``duration_s``, ``segments``, ...); without it, a short table that says
+how sure the tempo and key are, since a DJ should know a guess from a reading. A file that cannot be analysed
+(missing, corrupt, silent, too short) or a bad ``TRACKTION_MOOD_MODEL`` prints one line on stderr and exits with
+status 2.
 """
 
 # ruff: noqa: PLC0415 -- the analysis (numpy, essentia) loads when this command runs, not at every start-up
@@ -25,7 +27,7 @@ from tracktion_shared.errors import TracktionError
 if TYPE_CHECKING:
     from tracktion_analysis import AnalysisResult
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "bpm_text", "key_text"]
 
 
 def analyze(
@@ -55,14 +57,31 @@ def _fmt(value: object, suffix: str = "") -> str:
     return "-" if value is None else f"{value}{suffix}"
 
 
+def bpm_text(bpm: float | None, confidence: float | None, alternative: float | None) -> str:
+    """``128.0 (confidence 0.91; or 64.0)``: the tempo with how sure it is and the reading that came close."""
+    if bpm is None:
+        return "-"
+    notes = [] if confidence is None else [f"confidence {confidence:.2f}"]
+    notes += [] if alternative is None else [f"or {alternative:.1f}"]
+    return f"{bpm:.1f} ({'; '.join(notes)})" if notes else f"{bpm:.1f}"
+
+
+def key_text(result: AnalysisResult) -> str:
+    """``A minor  (8A / 1m; confidence 0.80)``."""
+    if not result.key:
+        return "-"
+    names = f"{_fmt(result.camelot)} / {_fmt(result.open_key)}"
+    confidence = "" if result.key_confidence is None else f"; confidence {result.key_confidence:.2f}"
+    return f"{result.key} {result.scale}  ({names}{confidence})"
+
+
 def _print_table(file: Path, result: AnalysisResult) -> None:
     out = Console(highlight=False)
     summary = Table(title=escape(file.name), show_header=False, title_justify="left")
     summary.add_column(style="bold")
     summary.add_column()
-    key = f"{result.key} {result.scale}" if result.key else "-"
-    summary.add_row("BPM", _fmt(result.bpm))
-    summary.add_row("Key", f"{key}  ({_fmt(result.camelot)} / {_fmt(result.open_key)})")
+    summary.add_row("BPM", bpm_text(result.bpm, result.bpm_confidence, result.bpm_alternative))
+    summary.add_row("Key", key_text(result))
     summary.add_row("Mood", f"{result.mood.label} ({result.mood.method})")
     summary.add_row("Energy", f"{result.mood.energy:.2f}")
     summary.add_row("Danceability", f"{result.mood.danceability:.2f}")
@@ -74,7 +93,11 @@ def _print_table(file: Path, result: AnalysisResult) -> None:
             timeline.add_column(column)
         for s in result.segments:
             timeline.add_row(
-                _clock(s.start_s), _clock(s.end_s), _fmt(s.bpm), f"{s.key} {s.scale}" if s.key else "-", _fmt(s.camelot)
+                _clock(s.start_s),
+                _clock(s.end_s),
+                bpm_text(s.bpm, s.bpm_confidence, None),
+                f"{s.key} {s.scale}" if s.key else "-",
+                _fmt(s.camelot),
             )
         out.print(timeline)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ import soundfile
 from typer.testing import CliRunner
 
 from tracktion.cli import app
+from tracktion.commands.analyze import bpm_text, key_text
+from tracktion_analysis import AnalysisResult, Mood
 from tracktion_analysis.synth import Section, render
 
 
@@ -41,6 +44,8 @@ def test_json_output(track: Path) -> None:
     assert {"label", "method", "energy", "danceability"} <= data["mood"].keys()
     assert data["duration_s"] == pytest.approx(20.0, abs=0.1)
     assert {"start_s", "end_s", "bpm", "key", "scale"} <= data["segments"][0].keys()
+    assert {"bpm_confidence", "bpm_alternative", "key_confidence"} <= data.keys()
+    assert "bpm_confidence" in data["segments"][0]
     assert done.stderr == ""
 
 
@@ -50,6 +55,19 @@ def test_table_output(track: Path) -> None:
     assert "track [live].wav" in done.stdout  # the name is printed literally, not as markup
     assert "8A" in done.stdout
     assert "A minor" in done.stdout
+
+
+def test_the_table_says_how_sure_tempo_and_key_are() -> None:
+    assert bpm_text(128.0, 0.91, 64.0) == "128.0 (confidence 0.91; or 64.0)"
+    assert bpm_text(128.0, 0.91, None) == "128.0 (confidence 0.91)"
+    assert bpm_text(128.0, None, 64.0) == "128.0 (or 64.0)"
+    assert bpm_text(128.0, None, None) == "128.0"
+    assert bpm_text(None, 0.2, 64.0) == "-"
+    mood = Mood("euphoric", "heuristic", 0.7, 1.4, 0.6, -9.0, 3.0, 2500.0)
+    result = AnalysisResult(300.0, 128.0, "A", "minor", "8A", "1m", 0.8, None, mood, key_confidence=0.8)
+    assert key_text(result) == "A minor  (8A / 1m; confidence 0.80)"
+    assert key_text(replace(result, key_confidence=None)) == "A minor  (8A / 1m)"
+    assert key_text(replace(result, key=None, scale=None)) == "-"
 
 
 def test_a_file_it_cannot_analyse(tmp_path: Path) -> None:

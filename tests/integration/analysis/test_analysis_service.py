@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from tracktion_analysis import (
 )
 from tracktion_analysis.adapters.workers import Analyser, ProcessPoolAnalyser
 from tracktion_analysis.errors import AnalysisWorkerError
-from tracktion_analysis.jobs.analyse import CONSUMER, cache_key
+from tracktion_analysis.jobs.analyse import CONSUMER, cache_key, completed_message
 from tracktion_analysis.service import main, register
 from tracktion_analysis.synth import Section, render
 from tracktion_shared.bus import InProcessBus, RetryPolicy
@@ -42,14 +42,17 @@ from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, Message
 RESULT = AnalysisResult(
     duration_s=240.0,
     bpm=174.0,
+    bpm_confidence=0.62,
+    bpm_alternative=87.0,
     key="F#",
     scale="minor",
     camelot="11A",
     open_key="4m",
     key_strength=0.8,
+    key_confidence=0.7,
     tuning_cents=0.0,
     mood=Mood("aggressive", "heuristic", 0.8, 1.6, 0.3, -9.0, 2.5, 2500.0),
-    segments=(Segment(0.0, 240.0, 174.0, "F#", "minor", "11A", "4m", 0.8),),
+    segments=(Segment(0.0, 240.0, 174.0, "F#", "minor", "11A", "4m", 0.8, bpm_confidence=0.6),),
 )
 
 
@@ -157,6 +160,8 @@ async def test_a_result_is_published_with_the_journeys_correlation_id(harness: H
     assert completed.open_key == "4m"
     assert (completed.mood, completed.mood_method) == ("aggressive", "heuristic")
     assert completed.timeline[0].end_seconds == 240.0
+    assert (completed.bpm_confidence, completed.bpm_alternative, completed.key_confidence) == (0.62, 87.0, 0.7)
+    assert completed.timeline[0].bpm_confidence == 0.6
     assert completed.from_cache is False
     assert await harness.cache.get_json(cache_key(message.xxh128, AnalysisOptions().cache_tag())) is not None
 
@@ -170,7 +175,41 @@ async def test_a_cache_hit_publishes_without_analysing_again(harness: Harness) -
     assert isinstance(first, AnalysisCompleted)
     assert isinstance(second, AnalysisCompleted)
     assert (first.from_cache, second.from_cache) == (False, True)
-    assert second.model_dump(include={"bpm", "key", "timeline"}) == first.model_dump(include={"bpm", "key", "timeline"})
+    same = {"bpm", "bpm_confidence", "bpm_alternative", "key", "key_confidence", "timeline"}
+    assert second.model_dump(include=same) == first.model_dump(include=same)
+    assert second.bpm_alternative == 87.0
+
+
+async def test_a_cached_result_without_confidences_is_published_without_them(harness: Harness) -> None:
+    """An entry written before the confidences existed (same key: a hand-written or pre-bump entry) still reads."""
+    message = cataloged()
+    old = RESULT.to_dict()
+    for key in ("bpm_confidence", "bpm_alternative", "key_confidence"):
+        del old[key]
+    del old["segments"][0]["bpm_confidence"]
+    await harness.cache.set_json(cache_key(message.xxh128, AnalysisOptions().cache_tag()), {"result": old})
+    await harness.send(message)
+    assert harness.analyser.calls == []
+    [completed] = harness.of(AnalysisCompleted)
+    assert isinstance(completed, AnalysisCompleted)
+    assert (completed.bpm, completed.from_cache) == (174.0, True)
+    assert (completed.bpm_confidence, completed.bpm_alternative, completed.key_confidence) == (None, None, None)
+    assert completed.timeline[0].bpm_confidence is None
+
+
+def test_confidences_out_of_range_or_unknown_never_make_the_message_invalid() -> None:
+    result = replace(
+        RESULT,
+        bpm_confidence=1.0000001,
+        bpm_alternative=float("nan"),
+        key_confidence=float("nan"),
+        segments=(replace(RESULT.segments[0], bpm_confidence=-0.01),),
+    )
+    completed = completed_message(cataloged(), result, from_cache=False)
+    assert (completed.bpm_confidence, completed.bpm_alternative, completed.key_confidence) == (1.0, None, None)
+    assert completed.timeline[0].bpm_confidence == 0.0
+    no_alternative = completed_message(cataloged(), replace(RESULT, bpm_alternative=0.0), from_cache=False)
+    assert no_alternative.bpm_alternative is None
 
 
 async def test_a_redelivered_message_is_handled_once(harness: Harness) -> None:

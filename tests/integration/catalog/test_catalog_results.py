@@ -71,6 +71,30 @@ async def test_a_new_result_replaces_the_old_one_whole(catalog: Catalog, music: 
     assert (metadata["analysis_status"], metadata["analysis_error"]) == ("failed", "silent: no onsets")
 
 
+async def test_confidences_and_the_alternative_tempo_are_stored_and_go_with_a_result_without_them(
+    catalog: Catalog, music: Path
+) -> None:
+    recording_id = await cataloged(catalog, music)
+    segment = TimelineSegment(start_seconds=0, end_seconds=60, bpm=174.0, bpm_confidence=0.4)
+    await catalog.send(
+        completed(recording_id, bpm_confidence=0.32, bpm_alternative=87.0, key_confidence=0.915, timeline=[segment])
+    )
+    metadata = (await catalog.recording(recording_id)).metadata
+    assert (metadata["bpm_confidence"], metadata["bpm_alternative"], metadata["key_confidence"]) == (
+        "0.32",
+        "87",
+        "0.915",
+    )
+    assert json.loads(metadata["timeline"]) == [
+        {"start_seconds": 0.0, "end_seconds": 60.0, "bpm": 174.0, "bpm_confidence": 0.4}
+    ]
+
+    await catalog.send(completed(recording_id, bpm=128.0))  # a later analysis that did not say how sure it is
+    metadata = (await catalog.recording(recording_id)).metadata
+    assert metadata["bpm"] == "128"
+    assert not {"bpm_confidence", "bpm_alternative", "key_confidence"} & set(metadata), "stale confidences stay"
+
+
 async def test_the_same_result_twice_changes_nothing(catalog: Catalog, music: Path, database: Database) -> None:
     recording_id = await cataloged(catalog, music)
     message = completed(recording_id)

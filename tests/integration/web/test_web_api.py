@@ -6,11 +6,12 @@ never from what the analysis "should" have found, so a change in the analysis ca
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import httpx
-from web_catalog import SET_TRACKS, TRACKS, WebCatalog
+from web_catalog import SET_BPM_CONFIDENCE, SET_TRACKS, TRACKS, WebCatalog
 
 from tracktion_shared.graph import domain
 
@@ -40,6 +41,34 @@ async def test_the_library_lists_every_recording_with_its_analysis(
         assert row["duration"] is not None
         assert abs(row["duration"] - 12.0) < 0.5
     assert rows["Breakline live at Fabric.flac"]["camelot"] == "4A"
+
+
+async def test_the_library_and_the_detail_carry_confidences_and_the_alternative_tempo(
+    client: httpx.AsyncClient, web_catalog: WebCatalog
+) -> None:
+    rows = {row["file_name"]: row for row in await everything(client)}
+    the_set = rows["Breakline live at Fabric.flac"]
+    assert (the_set["bpm_confidence"], the_set["bpm_alternative"], the_set["key_confidence"]) == (
+        SET_BPM_CONFIDENCE,
+        87.0,
+        0.8,
+    )
+    for name in TRACKS:  # whatever the analysis said about them: unknown, or a confidence
+        for key in ("bpm_confidence", "key_confidence"):
+            assert rows[name][key] is None or 0 <= rows[name][key] <= 1, rows[name]
+        assert rows[name]["bpm_alternative"] is None or rows[name]["bpm_alternative"] > 0
+
+    detail = (await client.get(f"/api/recordings/{web_catalog.set_id}")).json()["analysis"]
+    assert (detail["bpm_confidence"], detail["bpm_alternative"], detail["key_confidence"]) == (
+        SET_BPM_CONFIDENCE,
+        87.0,
+        0.8,
+    )
+    timeline = (await client.get(f"/api/recordings/{web_catalog.set_id}/timeline")).json()
+    assert [s["bpm_confidence"] for s in timeline["segments"]][8:11] == [0.8, 0.4, 0.8]
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    for model in ("LibraryRow", "AnalysisView"):
+        assert {"bpm_confidence", "bpm_alternative", "key_confidence"} <= set(schema[model]["properties"]), model
 
 
 async def test_sorting_and_paging_cover_every_row_once(client: httpx.AsyncClient) -> None:
@@ -206,9 +235,17 @@ async def test_pages_render_from_the_same_data(client: httpx.AsyncClient, web_ca
     assert "Breakline live at Fabric.flac" in library.text or "Live at Fabric 2026" in library.text
     assert "Kraak" not in library.text.split("<tbody>")[1]
     assert library.headers["content-security-policy"].startswith("default-src 'self'")
+    # the set's tempo is a low-confidence reading: marked, with the reading's details on hover
+    the_set = re.search(rf'<tr data-recording="{web_catalog.set_id}">(.*?)</tr>', library.text, re.DOTALL)
+    assert the_set, library.text
+    assert 'class="bpm uncertain" title="low confidence 0.32; alternative 87.0">174.0<' in the_set.group(1)
     page = await client.get(f"/recordings/{web_catalog.set_id}")
     assert page.status_code == 200
     assert 'id="timeline"' in page.text
+    bpm = re.search(r'<dd id="analysis-bpm">(.*?)</dd>', page.text, re.DOTALL)
+    assert bpm
+    assert re.sub(r"<[^>]+>", "", bpm.group(1)) == "174.0 confidence 0.32 · or 87.0"
+    assert "confidence 0.80" in page.text.split('id="analysis-key"')[1].split("</dd>")[0]
     assert f"/api/tracklists/{web_catalog.set_tracklist_id}/cue" in page.text
     assert "14:00" in page.text
     status = await client.get("/status")

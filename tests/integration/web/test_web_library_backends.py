@@ -39,6 +39,15 @@ def generated(n: int = 120) -> list[dict[str, str]]:
         }
         if i % 10 == 0:
             del row["bpm"], row["camelot"], row["analysis_status"]  # not analysed yet
+        else:  # shown, never filtered by: read from metadata beside the library row (some analyses say nothing)
+            if i % 3:
+                row["bpm_confidence"] = f"{(i % 7) / 7:.3f}"
+            if i % 4 == 1:
+                row["bpm_alternative"] = f"{float(row['bpm']) / 2:g}"
+            if i % 5:
+                row["key_confidence"] = f"{(i % 9) / 9:.3f}"
+        if i == 7:
+            row["bpm_confidence"] = "not a number"  # written by hand: shown as unknown, not a server error
         rows.append(row)
     return rows
 
@@ -137,3 +146,31 @@ async def test_small_pages_of_common_matches_equal_the_whole_list(
         for offset in range(0, len(whole), 3):
             paged += await ids(http, sort="artist", limit=3, offset=offset, **params)
         assert paged == whole, params
+
+
+CONFIDENCE_KEYS = ("bpm_confidence", "bpm_alternative", "key_confidence")
+
+
+def shown(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
+async def test_confidences_and_the_alternative_are_the_written_ones(
+    client: tuple[httpx.AsyncClient, list[dict[str, str]]],
+) -> None:
+    http, rows = client
+    by_id = {row["id"]: row for row in rows}
+    for params in ({}, {"sort": "bpm", "order": "desc", "bpm_min": 120, "limit": 9, "offset": 9}, {"mood": "dark"}):
+        response = await http.get("/api/recordings", params={"limit": 500} | params)
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        assert items, params
+        for item in items:
+            written = by_id[item["recording_id"]]
+            assert {key: item[key] for key in CONFIDENCE_KEYS} == {
+                key: shown(written.get(key)) for key in CONFIDENCE_KEYS
+            }, written
+    assert any(row.get("bpm_confidence") == "not a number" for row in rows)

@@ -77,3 +77,56 @@ def test_result_round_trips_through_its_dict() -> None:
     assert data["segments"][0]["start_s"] == 0.0
     assert data["mood"]["label"] == "euphoric"
     assert AnalysisResult.from_dict(data) == result
+
+
+def test_result_carries_confidences_and_an_alternative_tempo() -> None:
+    result = AnalysisResult(
+        duration_s=300.0,
+        bpm=128.0,
+        bpm_confidence=0.91,
+        bpm_alternative=64.0,
+        key="A",
+        scale="minor",
+        camelot="8A",
+        open_key="1m",
+        key_strength=0.8,
+        key_confidence=0.75,
+        tuning_cents=None,
+        mood=Mood("euphoric", "heuristic", 0.7, 1.4, 0.6, -9.0, 3.0, 2500.0),
+        segments=(Segment(0.0, 300.0, 128.0, "A", "minor", "8A", "1m", 0.8, bpm_confidence=0.88),),
+    )
+    data = result.to_dict()
+    assert (data["bpm_confidence"], data["bpm_alternative"], data["key_confidence"]) == (0.91, 64.0, 0.75)
+    assert data["segments"][0]["bpm_confidence"] == 0.88
+    # each sits next to the value it qualifies, not after the segment list
+    keys = list(data)
+    assert keys.index("bpm_confidence") == keys.index("bpm") + 1
+    assert keys.index("key_confidence") == keys.index("key_strength") + 1
+    assert AnalysisResult.from_dict(data) == result
+
+
+def test_a_result_cached_before_the_confidences_reads_back_without_them() -> None:
+    result = AnalysisResult(
+        duration_s=300.0,
+        bpm=128.0,
+        bpm_confidence=0.91,
+        bpm_alternative=64.0,
+        key="A",
+        scale="minor",
+        camelot="8A",
+        open_key="1m",
+        key_strength=0.8,
+        key_confidence=0.75,
+        tuning_cents=-3.0,
+        mood=Mood("euphoric", "heuristic", 0.7, 1.4, 0.6, -9.0, 3.0, 2500.0),
+        segments=(Segment(0.0, 300.0, 128.0, "A", "minor", "8A", "1m", 0.8, bpm_confidence=0.88),),
+    )
+    old = result.to_dict()
+    for key in ("bpm_confidence", "bpm_alternative", "key_confidence"):
+        del old[key]
+    del old["segments"][0]["bpm_confidence"]
+    read = AnalysisResult.from_dict(old)
+    assert (read.bpm, read.key, read.key_strength) == (128.0, "A", 0.8)
+    assert (read.bpm_confidence, read.bpm_alternative, read.key_confidence) == (None, None, None)
+    assert read.segments[0].bpm_confidence is None
+    assert read.segments[0].strength == 0.8

@@ -37,6 +37,16 @@ SAMPLES: list[messages.Message] = [
         camelot="8A",
         timeline=[messages.TimelineSegment(start_seconds=0, end_seconds=30, bpm=128.0, key="A", scale="minor")],
     ),
+    messages.AnalysisCompleted(
+        recording_id=uuid.uuid4(),
+        xxh128="d" * 32,
+        bpm=128.0,
+        bpm_confidence=0.32,
+        bpm_alternative=64.0,
+        key="A",
+        key_confidence=0.9,
+        timeline=[messages.TimelineSegment(start_seconds=0, end_seconds=30, bpm=128.0, bpm_confidence=0.3)],
+    ),
     messages.AnalysisFailed(recording_id=uuid.uuid4(), reason="silent"),
     messages.TracklistFound(
         recording_id=uuid.uuid4(),
@@ -113,3 +123,41 @@ def test_a_page_holds_at_least_one_file_and_at_most_max_page_files() -> None:
     with pytest.raises(ValidationError):
         messages.FilesScanned(scan_id=uuid.uuid4(), files=(file,) * (messages.MAX_PAGE_FILES + 1))
     assert len(messages.FilesScanned(scan_id=uuid.uuid4(), files=(file,) * messages.MAX_PAGE_FILES).files) == 1000
+
+
+def test_an_analysis_from_before_the_confidences_still_decodes() -> None:
+    """The confidences are optional with defaults: a body without them (an older build's) is the same version."""
+    body = {
+        "type": "analysis.completed",
+        "schema_version": 1,
+        "recording_id": str(uuid.uuid4()),
+        "xxh128": "e" * 32,
+        "bpm": 174.0,
+        "timeline": [{"start_seconds": 0, "end_seconds": 60, "bpm": 174.0}],
+    }
+    decoded = messages.decode(json.dumps(body))
+    assert isinstance(decoded, messages.AnalysisCompleted)
+    assert (decoded.bpm_confidence, decoded.bpm_alternative, decoded.key_confidence) == (None, None, None)
+    assert decoded.timeline[0].bpm_confidence is None
+    assert decoded.schema_version == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"bpm_confidence": 1.5},
+        {"bpm_confidence": -0.1},
+        {"key_confidence": 2},
+        {"bpm_alternative": 0},
+        {"bpm_alternative": -87.0},
+    ],
+    ids=str,
+)
+def test_confidences_and_the_alternative_tempo_are_checked(fields: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        messages.AnalysisCompleted.model_validate({"recording_id": uuid.uuid4(), "xxh128": "f" * 32, **fields})
+
+
+def test_a_segments_tempo_confidence_is_checked() -> None:
+    with pytest.raises(ValidationError):
+        messages.TimelineSegment(start_seconds=0, end_seconds=1, bpm_confidence=1.01)

@@ -55,10 +55,15 @@ class LibraryRow(_Model):
     genre: str | None
     duration: float | None = Field(description="seconds")
     bpm: float | None
+    bpm_confidence: float | None = Field(description="0..1, how sure the tempo is; null when the analysis did not say")
+    bpm_alternative: float | None = Field(
+        description="a second tempo nearly as likely as bpm (half, double, 2/3 ...); null when none came close"
+    )
     key: str | None
     scale: str | None
     camelot: str | None
     open_key: str | None
+    key_confidence: float | None = Field(description="0..1, how sure the key is; null when the analysis did not say")
     mood: str | None
     energy: float | None
     status: str = Field(description="cataloged, analysed, failed or missing")
@@ -95,10 +100,15 @@ class AnalysisView(_Model):
     status: str | None = Field(description="analysed, failed, retrying, or null when not analysed yet")
     error: str | None
     bpm: float | None
+    bpm_confidence: float | None = Field(description="0..1, how sure the tempo is; null when the analysis did not say")
+    bpm_alternative: float | None = Field(
+        description="a second tempo nearly as likely as bpm (half, double, 2/3 ...); null when none came close"
+    )
     key: str | None
     scale: str | None
     camelot: str | None
     open_key: str | None
+    key_confidence: float | None = Field(description="0..1, how sure the key is; null when the analysis did not say")
     mood: str | None
     mood_method: str | None
     energy: float | None
@@ -152,6 +162,7 @@ class TimelineSegmentView(_Model):
     start_seconds: float
     end_seconds: float
     bpm: float | None
+    bpm_confidence: float | None = Field(description="0..1, how sure the window's tempo is")
     camelot: str | None
     key: str | None
     scale: str | None

@@ -20,13 +20,16 @@ from tracktion_web import api
 from tracktion_web.filters import SortColumn
 from tracktion_web.timefmt import clock
 
-__all__ = ["PLOTLY_JS", "router", "templates"]
+__all__ = ["LOW_CONFIDENCE", "PLOTLY_JS", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
 
 templates = Jinja2Templates(directory=str(resources.files("tracktion_web") / "templates"))
 templates.env.filters["clock"] = clock
 templates.env.globals["urlencode"] = urlencode
+#: below this tempo confidence the pages mark the BPM as a guess (muted, "~", the reading's details on hover)
+LOW_CONFIDENCE = 0.5
+templates.env.globals["low_confidence"] = LOW_CONFIDENCE
 
 #: Plotly's browser bundle as the plotly package ships it (the version uv.lock pins); never fetched from a CDN
 PLOTLY_JS = resources.files("plotly") / "package_data" / "plotly.min.js"

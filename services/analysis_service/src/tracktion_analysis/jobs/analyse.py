@@ -5,10 +5,10 @@ What happens to a message:
 * ``content_changed`` is False (a move, a tag edit): nothing to do; acked.
 * the message was already handled (a redelivery after a crash between publishing and acking): acked without
   publishing again -- handled message ids are remembered in the cache for a week.
-* the content hash is in the cache (``analysis:v1:<options tag>:<xxh128>``): ``AnalysisCompleted(from_cache=True)``
-  is published
-  from the cached result, without touching the file. Identical audio anywhere in the library is analysed once.
-  A cached permanent failure is republished as ``AnalysisFailed`` the same way.
+* the content hash is in the cache (``analysis:v<RESULT_VERSION>:<options tag>:<xxh128>``):
+  ``AnalysisCompleted(from_cache=True)`` is published from the cached result, without touching the file. Identical
+  audio anywhere in the library is analysed once. A cached permanent failure is republished as ``AnalysisFailed``
+  the same way.
 * otherwise the file is analysed in the worker pool (never on the event loop). Concurrent messages for the same
   content in this process share one analysis.
 * the content cannot be analysed (corrupt, silent, too short) or the file is gone: ``AnalysisFailed(permanent=True)``
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -63,16 +64,30 @@ def handled_key(message: Message) -> str:
     return f"analysis:handled:{message.message_id}"
 
 
+def _unit(value: float | None) -> float | None:
+    """``value`` clamped to 0..1, None when there is none: a rounding slip must not make the message invalid, and a
+    NaN is "unknown", not "no confidence"."""
+    return None if value is None or not math.isfinite(value) else min(1.0, max(0.0, value))
+
+
+def _tempo(value: float | None) -> float | None:
+    """A tempo the message can carry (finite and above zero), else None."""
+    return value if value is not None and math.isfinite(value) and value > 0 else None
+
+
 def completed_message(message: RecordingCataloged, result: AnalysisResult, *, from_cache: bool) -> AnalysisCompleted:
     """The ``AnalysisCompleted`` for ``message``'s recording, from a fresh or cached result."""
     return AnalysisCompleted(
         recording_id=message.recording_id,
         xxh128=message.xxh128,
-        bpm=result.bpm if result.bpm and result.bpm > 0 else None,
+        bpm=_tempo(result.bpm),
+        bpm_confidence=_unit(result.bpm_confidence),
+        bpm_alternative=_tempo(result.bpm_alternative),
         key=result.key,
         scale=result.scale,
         camelot=result.camelot,
         open_key=result.open_key,
+        key_confidence=_unit(result.key_confidence),
         mood=result.mood.label,
         mood_method=result.mood.method,
         energy=min(1.0, max(0.0, result.mood.energy)),
@@ -82,6 +97,7 @@ def completed_message(message: RecordingCataloged, result: AnalysisResult, *, fr
                 start_seconds=s.start_s,
                 end_seconds=s.end_s,
                 bpm=s.bpm,
+                bpm_confidence=_unit(s.bpm_confidence),
                 key=s.key,
                 scale=s.scale,
                 camelot=s.camelot,

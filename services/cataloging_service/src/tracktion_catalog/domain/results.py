@@ -20,10 +20,13 @@ ANALYSIS_KEYS = (
     "analysis_status",
     "analysis_error",
     "bpm",
+    "bpm_confidence",
+    "bpm_alternative",
     "key",
     "scale",
     "camelot",
     "open_key",
+    "key_confidence",
     "mood",
     "mood_method",
     "energy",
@@ -40,7 +43,7 @@ def analysis_values(message: AnalysisCompleted) -> dict[str, str]:
         value = getattr(message, key)
         if value is not None:
             values[key] = value
-    for key in ("bpm", "energy", "danceability"):
+    for key in ("bpm", "bpm_confidence", "bpm_alternative", "key_confidence", "energy", "danceability"):
         number = getattr(message, key)
         if number is not None:
             values[key] = decimal_text(number)

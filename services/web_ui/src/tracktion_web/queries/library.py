@@ -4,17 +4,22 @@ Paging is ``LIMIT``/``OFFSET`` with a total count, and unlike keyset paging it l
 page is found by its row keys first and only then read whole (see :func:`page_statement`), which keeps deep and
 filtered pages of 100,000 rows within the UI's budget (benchmarks/ui/run.py measures it). Every sort ends with the
 row key, so rows with equal values never swap places between pages.
+
+The confidences and the alternative tempo are shown, never filtered or sorted by, so they are not columns of the
+read model: the page's rows read them from ``metadata`` (three look-ups per row on its (recording_id, key) index,
+about 150 for a page) instead of a migration widening ``library`` for values no index would ever serve.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Label, Select, and_, func, literal_column, or_, select
 
-from tracktion_shared.storage import LIBRARY_STATUSES, Database, LibraryEntry, UnitOfWork
+from tracktion_shared.storage import LIBRARY_STATUSES, Database, LibraryEntry, MetadataEntry, UnitOfWork
 from tracktion_web.filters import CAMELOT_KEYS, LibraryFilter
 from tracktion_web.models import Facets, LibraryPage, LibraryRow
+from tracktion_web.numbers import number
 
 __all__ = ["facets", "library_page", "page_statement", "walk_sort_index", "where"]
 
@@ -37,6 +42,19 @@ _COLUMNS = (
     LibraryEntry.status,
     LibraryEntry.tracklist_status,
 )
+
+#: metadata keys a page's rows show that the read model does not hold (numbers, read as text: see :func:`_row`)
+_SHOWN_KEYS = ("bpm_confidence", "bpm_alternative", "key_confidence")
+
+
+def _shown(key: str) -> Label[str]:
+    """The row's metadata value for ``key`` (a sub-select correlated with the page's ``library`` row)."""
+    return (
+        select(MetadataEntry.value)
+        .where(MetadataEntry.recording_id == LibraryEntry.recording_id, MetadataEntry.key == key)
+        .scalar_subquery()
+        .label(key)
+    )
 
 
 #: the library's indexed columns' index names (the sort can walk these)
@@ -129,7 +147,13 @@ def page_statement(request: LibraryFilter, dialect: str, *, walk_index: bool = F
         .offset(request.offset)
     )
     # correlate(None): the inner query reads the table on its own, it is not a per-row sub-query of the outer one
-    return select(*_COLUMNS).where(key.in_(keys.correlate(None))).order_by(*ordering)
+    shown = (_shown(name) for name in _SHOWN_KEYS)
+    return select(*_COLUMNS, *shown).where(key.in_(keys.correlate(None))).order_by(*ordering)
+
+
+def _row(values: dict[str, Any]) -> LibraryRow:
+    """A page row; the metadata values are text, parsed leniently (one that does not parse is shown as unknown)."""
+    return LibraryRow.model_validate(values | {name: number(values.get(name)) for name in _SHOWN_KEYS})
 
 
 async def library_page(db: Database, request: LibraryFilter) -> LibraryPage:
@@ -152,7 +176,7 @@ async def library_page(db: Database, request: LibraryFilter) -> LibraryPage:
             offset=request.offset,
             sort=request.sort,
             order=request.order,
-            items=[LibraryRow.model_validate(dict(row)) for row in found],
+            items=[_row(dict(row)) for row in found],
         )
 
     return await db.run(read)

@@ -7,7 +7,6 @@ out, not a server error): the catalog stores them as text and JSON, and a page m
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from tracktion_web.models import (
     TracklistView,
     TrackView,
 )
+from tracktion_web.numbers import number
 from tracktion_web.timefmt import clock
 
 __all__ = ["CueLocation", "cue_location", "recording_detail", "timeline", "track_query"]
@@ -39,14 +39,6 @@ PROPERTY_KEYS = ("duration", "bitrate", "sample_rate", "channels")
 class CueLocation:
     recording_id: uuid.UUID
     cue_file_path: str | None
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        number = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
 
 
 def track_query(tags: Mapping[str, str]) -> str | None:
@@ -63,7 +55,7 @@ def _tracks(raw: Any) -> list[TrackView]:
         try:
             position = int(row["position"])
             start = row.get("start_seconds")
-            start_seconds = _number(str(start)) if start is not None else None
+            start_seconds = number(str(start)) if start is not None else None
             tracks.append(
                 TrackView(
                     position=position,
@@ -102,15 +94,17 @@ def _segments(raw: str | None) -> list[TimelineSegmentView]:
     for item in data if isinstance(data, list) else []:
         if not isinstance(item, dict):
             continue
-        start, end = _number(str(item.get("start_seconds"))), _number(str(item.get("end_seconds")))
+        start, end = number(str(item.get("start_seconds"))), number(str(item.get("end_seconds")))
         if start is None or end is None:
             continue
-        bpm = _number(str(item["bpm"])) if item.get("bpm") is not None else None
+        bpm = number(str(item["bpm"])) if item.get("bpm") is not None else None
+        confidence = number(str(item["bpm_confidence"])) if item.get("bpm_confidence") is not None else None
         segments.append(
             TimelineSegmentView(
                 start_seconds=start,
                 end_seconds=end,
                 bpm=bpm,
+                bpm_confidence=confidence,
                 camelot=None if item.get("camelot") is None else str(item["camelot"]),
                 key=None if item.get("key") is None else str(item["key"]),
                 scale=None if item.get("scale") is None else str(item["scale"]),
@@ -161,7 +155,7 @@ async def recording_detail(db: Database, recording_id: uuid.UUID) -> RecordingDe
             status=status or ("cataloged" if present else "missing"),
             tags={key: metadata[key] for key in TAG_KEYS if metadata.get(key)},
             properties={key: metadata[key] for key in PROPERTY_KEYS if metadata.get(key)},
-            duration=_number(metadata.get("duration")),
+            duration=number(metadata.get("duration")),
             analysis=_analysis(metadata),
             tracklist_status=metadata.get("tracklist_status"),
             tracklist_reason=metadata.get("tracklist_reason"),
@@ -178,15 +172,18 @@ def _analysis(metadata: Mapping[str, str]) -> AnalysisView:
     return AnalysisView(
         status=metadata.get("analysis_status"),
         error=metadata.get("analysis_error"),
-        bpm=_number(metadata.get("bpm")),
+        bpm=number(metadata.get("bpm")),
+        bpm_confidence=number(metadata.get("bpm_confidence")),
+        bpm_alternative=number(metadata.get("bpm_alternative")),
         key=metadata.get("key"),
         scale=metadata.get("scale"),
         camelot=metadata.get("camelot"),
         open_key=metadata.get("open_key"),
+        key_confidence=number(metadata.get("key_confidence")),
         mood=metadata.get("mood"),
         mood_method=metadata.get("mood_method"),
-        energy=_number(metadata.get("energy")),
-        danceability=_number(metadata.get("danceability")),
+        energy=number(metadata.get("energy")),
+        danceability=number(metadata.get("danceability")),
     )
 
 
@@ -199,7 +196,7 @@ async def timeline(db: Database, recording_id: uuid.UUID) -> Timeline | None:
         metadata = await uow.metadata.get_all(recording_id)
         return Timeline(
             recording_id=recording_id,
-            duration=_number(metadata.get("duration")),
+            duration=number(metadata.get("duration")),
             segments=_segments(metadata.get("timeline")),
             boundaries=_boundaries(await _tracklists(uow, recording_id)),
         )

@@ -39,10 +39,12 @@
     if (!box) return;
     try {
       const data = await getJson(`/api/recordings/${id}/timeline`);
-      const tempoX = [], tempoY = [], keyX = [], keyY = [], keyText = [];
+      const tempoX = [], tempoY = [], tempoNote = [], keyX = [], keyY = [], keyText = [];
+      const confidence = (seg) => (seg.bpm_confidence == null ? "" : ` (confidence ${seg.bpm_confidence.toFixed(2)})`);
       for (const seg of data.segments) {
         tempoX.push(at(seg.start_seconds));
         tempoY.push(seg.bpm);
+        tempoNote.push(confidence(seg));
         if (seg.camelot) {
           keyX.push(at((seg.start_seconds + seg.end_seconds) / 2));
           keyY.push(seg.camelot);
@@ -50,10 +52,10 @@
         }
       }
       const last = data.segments[data.segments.length - 1];
-      if (last) { tempoX.push(at(last.end_seconds)); tempoY.push(last.bpm); }  // the last window's end
+      if (last) { tempoX.push(at(last.end_seconds)); tempoY.push(last.bpm); tempoNote.push(confidence(last)); }  // the last window's end
       const boundaries = data.boundaries || [];
       const traces = [
-        { x: tempoX, y: tempoY, name: "tempo (BPM)", mode: "lines", line: { width: 2.5, color: "#2563eb", shape: "hv" }, hovertemplate: "%{y:.1f} BPM at %{x|%H:%M:%S}<extra></extra>" },
+        { x: tempoX, y: tempoY, customdata: tempoNote, name: "tempo (BPM)", mode: "lines", line: { width: 2.5, color: "#2563eb", shape: "hv" }, hovertemplate: "%{y:.1f} BPM%{customdata} at %{x|%H:%M:%S}<extra></extra>" },
         { x: keyX, y: keyY, text: keyText, name: "key (Camelot)", mode: "markers", yaxis: "y2",
           marker: { size: 9, color: "#db2777" }, hovertemplate: "%{text} at %{x|%H:%M:%S}<extra></extra>" },
         { x: boundaries.map((b) => at(b.start_seconds)), y: boundaries.map(() => 1), yaxis: "y3",
