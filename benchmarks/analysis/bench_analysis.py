@@ -434,11 +434,22 @@ def misses_tables(corpus: Corpus) -> list[str]:
         lines.append(
             f"{Path(truth.file).stem:<{width}}{_key_text(truth.key):>11}" + "".join(f"{c:>{cell}}" for c in cells)
         )
-    errors = [
-        (n, t.file, r.error) for n in names for t, r in zip(corpus.truths, corpus.readings[n], strict=True) if r.error
-    ]
-    if errors:
-        lines += ["", "errors:"] + [f"  {n}: {f}: {e}" for n, f, e in errors]
+    return lines + error_lines(corpus)
+
+
+def error_lines(corpus: Corpus) -> list[str]:
+    """Files a system raised on, one line per system and message: a broken analyser fails the same way everywhere."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for name, readings in corpus.readings.items():
+        for truth, reading in zip(corpus.truths, readings, strict=True):
+            if reading.error:
+                grouped.setdefault((name, reading.error), []).append(Path(truth.file).stem)
+    if not grouped:
+        return []
+    lines = ["", "errors:"]
+    for (name, error), files in grouped.items():
+        shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        lines.append(f"  {name}, {len(files)} file(s): {error} ({shown})")
     return lines
 
 
@@ -456,6 +467,7 @@ def corpus_report(corpus: Corpus, essentia: Sequence[str], notes: Sequence[str],
             for n, r in corpus.readings.items()
         )
         lines += ["", f"wrong (Acc1 / key exact; per file in --json): {counts}"]
+        lines += error_lines(corpus)
     return "\n".join(lines)
 
 
