@@ -1,4 +1,4 @@
-"""Tempo fitted from beat times, and the half/double choice from where snare and kick fall."""
+"""Tempo fitted from beat times, and the metrical level (half, double, 3:2) chosen from the onset functions."""
 
 from __future__ import annotations
 
@@ -56,41 +56,82 @@ def _pulses(bpm: float, beats_with_hit: list[float], seconds: float = 30.0) -> n
     return signal
 
 
-def test_periodicity_peaks_at_the_repetition() -> None:
-    signal = _pulses(120.0, [0.0])  # once a bar = every 2 s
-    assert tempo.periodicity(signal, RATE, 2.0) > 0.8
-    assert tempo.periodicity(signal, RATE, 1.0) < 0.2
+def _smooth(signal: np.ndarray) -> np.ndarray:
+    """A spike spread over three frames, as an onset function's peaks are (one-frame spikes alias at some lags)."""
+    return np.convolve(signal, [0.5, 1.0, 0.5], mode="same")
+
+
+def _fit(bpm: float, consistency: float = 1.0) -> tempo.TempoFit:
+    return tempo.TempoFit(bpm=bpm, beats=64, consistency=consistency)
+
+
+def _read(tracked: float, true_bpm: float, kick: list[float], snare: list[float], hats: bool = True) -> float | None:
+    """read_tempo on a drum pattern at ``true_bpm`` (hits at these beat positions, mod 4), tracked at ``tracked``."""
+    kicks, snares = _smooth(_pulses(true_bpm, kick)), _smooth(_pulses(true_bpm, snare))
+    eighths = _smooth(_pulses(true_bpm, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]))
+    odf = kicks + snares + (0.3 * eighths if hats else 0.0)
+    reading = tempo.read_tempo(_fit(tracked), tempo.PulseEvidence.of(odf, snares, RATE))
+    return reading.bpm if reading else None
+
+
+def test_autocorrelation_peaks_at_the_repetition() -> None:
+    acf = tempo.autocorrelation(_pulses(120.0, [0.0]))  # once a bar = every 2 s
+    assert acf[0] == pytest.approx(1.0)
+    assert acf[round(2.0 * RATE)] > 0.8
+    assert acf[round(1.0 * RATE)] < 0.2
+    assert not tempo.autocorrelation(np.ones(100)).any()
 
 
 def test_drum_and_bass_tracked_at_half_tempo_is_doubled() -> None:
-    # at 87 BPM (half of 174) the backbeat snares fall on every tracked beat, halfway between the kicks
-    snare = _pulses(87.0, [0.5, 1.5, 2.5, 3.5])
-    kick = _pulses(87.0, [0.0, 1.25 % 4, 2.0, 3.25])
-    assert tempo.choose_octave(87.0, tempo.octave_evidence(snare, kick, RATE, 87.0)) == 2.0
-
-
-def test_hip_hop_at_90_is_not_doubled() -> None:
-    snare = _pulses(90.0, [1.0, 3.0])  # beats 2 and 4
-    kick = _pulses(90.0, [0.0, 1.5, 2.5])
-    assert tempo.choose_octave(90.0, tempo.octave_evidence(snare, kick, RATE, 90.0)) == 1.0
-
-
-def test_four_on_the_floor_at_half_tempo_is_doubled() -> None:
-    kick = _pulses(64.0, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5])  # a kick every half of a tracked beat
-    snare = np.zeros_like(kick)
-    assert tempo.choose_octave(64.0, tempo.octave_evidence(snare, kick, RATE, 64.0)) == 2.0
-
-
-def test_hip_hop_tracked_at_double_tempo_is_halved() -> None:
-    snare = _pulses(180.0, [2.0])  # the 90-BPM backbeat is every fourth beat at 180
-    kick = _pulses(180.0, [0.0])
-    assert tempo.choose_octave(180.0, tempo.octave_evidence(snare, kick, RATE, 180.0)) == 0.5
+    # at 87 BPM the backbeat snares (2 and 4 of 174) fall on every tracked beat
+    assert _read(87.0, 174.0, kick=[0.0, 2.5], snare=[1.0, 3.0]) == pytest.approx(174.0)
 
 
 def test_drum_and_bass_at_174_is_left_alone() -> None:
-    snare = _pulses(174.0, [1.0, 3.0])
-    kick = _pulses(174.0, [0.0, 2.5])
-    assert tempo.choose_octave(174.0, tempo.octave_evidence(snare, kick, RATE, 174.0)) == 1.0
+    assert _read(174.0, 174.0, kick=[0.0, 2.5], snare=[1.0, 3.0]) == pytest.approx(174.0)
+
+
+def test_hip_hop_at_90_is_not_doubled() -> None:
+    assert _read(90.0, 90.0, kick=[0.0, 1.5, 2.5], snare=[1.0, 3.0]) == pytest.approx(90.0)
+
+
+def test_hip_hop_tracked_at_double_tempo_is_halved() -> None:
+    assert _read(180.0, 90.0, kick=[0.0, 1.5, 2.5], snare=[1.0, 3.0]) == pytest.approx(90.0)
+
+
+def test_four_on_the_floor_at_half_tempo_is_doubled() -> None:
+    assert _read(64.0, 128.0, kick=[0.0, 1.0, 2.0, 3.0], snare=[1.0, 3.0]) == pytest.approx(128.0)
+
+
+@pytest.mark.parametrize(("tracked", "true_bpm"), [(113.33, 170.0), (180.0, 120.0)])
+def test_a_dotted_beat_reading_goes_back_to_the_bar_s_beat(tracked: float, true_bpm: float) -> None:
+    """3:2 and 2:3 confusions: a 4/4 bar repeats at 1, 2 and 4 of its beats, not at the tracker's dotted beat."""
+    assert _read(tracked, true_bpm, kick=[0.0, 2.0], snare=[1.0, 3.0], hats=False) == pytest.approx(true_bpm, rel=0.01)
+
+
+def test_a_clear_beat_is_confident_and_stands_alone() -> None:
+    kicks, snares = _smooth(_pulses(128.0, [0.0, 1.0, 2.0, 3.0])), _smooth(_pulses(128.0, [1.0, 3.0]))
+    reading = tempo.read_tempo(_fit(128.0), tempo.PulseEvidence.of(kicks + snares, snares, RATE))
+    assert reading is not None
+    assert reading.confidence > 0.8
+    assert reading.alternative is None
+
+
+def test_a_close_call_reports_the_other_reading() -> None:
+    """The same hit on every beat, 80 or 160 either side of 120: nothing decides, so the other one is reported."""
+    odf = _smooth(_pulses(160.0, [0.0, 1.0, 2.0, 3.0]))
+    reading = tempo.read_tempo(_fit(80.0), tempo.PulseEvidence.of(odf, odf, RATE))
+    assert reading is not None
+    assert reading.alternative is not None
+    assert sorted([reading.bpm, reading.alternative]) == pytest.approx([80.0, 160.0])
+    assert reading.confidence < 0.8
+
+
+def test_noise_with_irregular_beats_has_no_tempo() -> None:
+    rng = np.random.default_rng(3)
+    noise = rng.random(int(30 * RATE))
+    assert tempo.read_tempo(_fit(123.0, consistency=0.2), tempo.PulseEvidence.of(noise, noise, RATE)) is None
+    assert tempo.read_tempo(None, tempo.PulseEvidence.of(noise, noise, RATE)) is None
 
 
 def test_band_flux_rises_only_on_onsets() -> None:

@@ -6,10 +6,13 @@ service calls it in a process pool, never on the event loop) and raises only tra
 setting. essentia's exceptions are translated here, at the edge.
 
 Flow: :func:`tracktion_analysis.adapters.features.extract` (one streaming pass; memory bounded by the number of
-frames, not samples) -> :func:`analyse_features`: windows of 30 s every 10 s, each with beats tracked on its slice
-of the onset function, a tempo fitted to them and its octave chosen, and a key from its averaged pitch profile ->
-smoothing and merging into segments (:mod:`tracktion_analysis.domain.timeline`) -> each segment's key from all of
-its frames -> the dominant tempo and key -> the mood from whole-recording descriptors.
+frames, not samples; Opus goes through :mod:`tracktion_analysis.adapters.transcode` first) ->
+:func:`analyse_features`: windows of 30 s every 10 s, each with beats tracked on its slice of the onset function, a
+tempo fitted to them and its metrical level chosen with a confidence
+(:func:`tracktion_analysis.domain.tempo.read_tempo`), and a key from its averaged pitch profile -> smoothing and
+merging into segments (:mod:`tracktion_analysis.domain.timeline`) -> each segment's key from all of its frames ->
+the dominant tempo, with its confidence and alternative from the windows that hold it -> the whole recording's key,
+voted by tracktion's profile and essentia's reference extractor -> the mood from whole-recording descriptors.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy.typing as npt
 
 from tracktion_analysis.adapters import features as features_adapter
 from tracktion_analysis.adapters.beats import track_beats
+from tracktion_analysis.adapters.transcode import readable_by_essentia
 from tracktion_analysis.domain import keys, mood, tempo, timeline
 from tracktion_analysis.domain.result import AnalysisResult, Segment
 from tracktion_analysis.errors import AudioNotFound, SilentAudio, TooShortAudio, UnreadableAudio
@@ -36,8 +40,6 @@ log = logging.getLogger("tracktion.analysis")
 
 Floats = npt.NDArray[np.float64]
 
-#: a window's beats must mostly sit on one fitted line for its tempo to count.
-MIN_BEAT_CONSISTENCY = 0.5
 #: band indices of FrameFeatures.bands (see adapters.features.BAND_EDGES)
 _KICK_BANDS = (0,)
 _SNARE_BANDS = (3, 4)
@@ -89,15 +91,16 @@ def analyse_file(path: str | os.PathLike[str], options: AnalysisOptions | None =
         raise AudioNotFound(f"{name}: is a directory, not an audio file") from exc
     except OSError as exc:
         raise AudioNotFound(f"{name}: cannot open it ({exc.strerror or exc})") from exc
-    try:
-        frames = features_adapter.extract(audio)
-    except RuntimeError as exc:
-        raise UnreadableAudio(f"{name}: cannot decode it as audio ({_essentia_reason(exc)})") from exc
-    result = analyse_features(frames, options, name=name)
-    if options.mood_model is not None:
-        from tracktion_analysis.adapters.mood_model import model_mood  # noqa: PLC0415 - only with a model set
+    with readable_by_essentia(audio) as readable:
+        try:
+            frames = features_adapter.extract(readable)
+        except RuntimeError as exc:
+            raise UnreadableAudio(f"{name}: cannot decode it as audio ({_essentia_reason(exc)})") from exc
+        result = analyse_features(frames, options, name=name)
+        if options.mood_model is not None:
+            from tracktion_analysis.adapters.mood_model import model_mood  # noqa: PLC0415 - only with a model set
 
-        result = replace(result, mood=model_mood(audio, options.mood_model, result.mood, result.duration_s))
+            result = replace(result, mood=model_mood(readable, options.mood_model, result.mood, result.duration_s))
     return result
 
 
@@ -122,26 +125,25 @@ def analyse_features(
         raise SilentAudio(f"{name}: silent (no sound above {mood.SILENCE_DB:g} dBFS)")
 
     snare = tempo.band_flux(frames.bands[:, list(_SNARE_BANDS)].sum(axis=1))
-    kick = tempo.band_flux(frames.bands[:, list(_KICK_BANDS)].sum(axis=1))
+    windows = timeline.plan_windows(duration, options.window_s, options.hop_s)
+    tempos = [_window_tempo(frames, snare, start, end) for start, end in windows]
     readings = [
-        _read_window(frames, snare, kick, start, end)
-        for start, end in timeline.plan_windows(duration, options.window_s, options.hop_s)
+        timeline.WindowReading(start, end, reading.bpm if reading else None, _window_key(frames, start, end))
+        for (start, end), reading in zip(windows, tempos, strict=True)
     ]
     readings = timeline.smooth_readings(timeline.harmonise_octaves(readings))
     spans = [replace(span, key=_span_key(frames, span)) for span in timeline.segment_spans(readings)]
-    segments = tuple(_segment(frames, span) for span in timeline.merge_adjacent(spans))
+    segments = tuple(_segment(frames, span, tempos) for span in timeline.merge_adjacent(spans))
 
-    bpm, key = timeline.dominant([(s.end_s - s.start_s, s.bpm, _key_of(s)) for s in segments])
-    whole = keys.estimate_key(frames.hpcp.mean(axis=0))
-    if whole is not None and key == (whole.tonic, whole.scale):
-        strength: float | None = whole.strength  # the whole recording agrees: its profile is the best evidence
-    else:
-        strength = _mean_strength(segments, key)
-    tuning = whole.tuning_cents if whole else None
-    tonic = key[0] if key else None
-    scale: keys.Scale | None = None
-    if key and key[1] in ("major", "minor"):
-        scale = "major" if key[1] == "major" else "minor"
+    bpm, _ = timeline.dominant([(s.end_s - s.start_s, s.bpm, _key_of(s)) for s in segments])
+    bpm_confidence, bpm_alternative = _tempo_support(bpm, readings, tempos)
+    estimate, key_confidence = keys.fuse_with_reference(frames.hpcp.mean(axis=0), _reference(frames))
+    if len(segments) == 1 and estimate is not None:  # one segment is the whole recording: the same key, the same vote
+        segments = (_with_key(segments[0], estimate),)
+    strength = estimate.strength if estimate else None
+    tuning = estimate.tuning_cents if estimate else None
+    tonic = estimate.tonic if estimate else None
+    scale: keys.Scale | None = estimate.scale if estimate else None
     summary = mood.heuristic_mood(
         loudness=level,
         dance=mood.danceability(frames.std10ms),
@@ -150,48 +152,86 @@ def analyse_features(
         scale=scale,
         key_strength=strength,
         dynamics=mood.dynamic_complexity(frames.rms),
+        onset_density=mood.onset_density(frames.odf, frames.odf_rate),
     )
     return AnalysisResult(
         duration_s=round(duration, 2),
         bpm=round(bpm, 1) if bpm is not None else None,
+        bpm_confidence=bpm_confidence,
+        bpm_alternative=round(bpm_alternative, 1) if bpm_alternative is not None else None,
         key=tonic,
         scale=scale,
         camelot=keys.camelot(tonic, scale) if tonic and scale else None,
         open_key=keys.open_key(tonic, scale) if tonic and scale else None,
         key_strength=round(strength, 3) if strength is not None else None,
+        key_confidence=key_confidence,
         tuning_cents=tuning,
         mood=summary,
         segments=segments,
     )
 
 
-def _read_window(
-    frames: features_adapter.FrameFeatures,
-    snare: Floats,
-    kick: Floats,
-    start: float,
-    end: float,
-) -> timeline.WindowReading:
+def _window_tempo(
+    frames: features_adapter.FrameFeatures, snare: Floats, start: float, end: float
+) -> tempo.TempoReading | None:
     rate = frames.odf_rate
     i0, i1 = int(start * rate), int(end * rate)
-    bpm = _window_tempo(frames.odf[i0:i1], snare[i0:i1], kick[i0:i1], rate)
+    odf = frames.odf[i0:i1]
+    fit = tempo.fit_tempo(track_beats(odf, rate))
+    return tempo.read_tempo(fit, tempo.PulseEvidence.of(odf, snare[i0:i1], rate))
+
+
+def _window_key(frames: features_adapter.FrameFeatures, start: float, end: float) -> tuple[str, str] | None:
     k0, k1 = int(start * frames.key_rate), max(int(end * frames.key_rate), int(start * frames.key_rate) + 1)
     profile = frames.hpcp[k0:k1]
     estimate = keys.estimate_key(profile.mean(axis=0)) if profile.shape[0] else None
-    return timeline.WindowReading(start, end, bpm, (estimate.tonic, estimate.scale) if estimate else None)
+    return (estimate.tonic, estimate.scale) if estimate else None
 
 
-def _window_tempo(
-    odf: npt.NDArray[np.float32],
-    snare: Floats,
-    kick: Floats,
-    rate: float,
-) -> float | None:
-    fit = tempo.fit_tempo(track_beats(odf, rate))
-    if fit is None or fit.consistency < MIN_BEAT_CONSISTENCY:
+def _reference(frames: features_adapter.FrameFeatures) -> tuple[str, keys.Scale, float] | None:
+    if frames.reference_key is None:
         return None
-    factor = tempo.choose_octave(fit.bpm, tempo.octave_evidence(snare, kick, rate, fit.bpm))
-    return fit.bpm * factor
+    tonic, scale, strength = frames.reference_key
+    if scale not in ("major", "minor"):
+        return None
+    try:
+        return keys.canonical_note(tonic), "major" if scale == "major" else "minor", strength
+    except ValueError:
+        return None
+
+
+def _tempo_support(
+    bpm: float | None, readings: list[timeline.WindowReading], tempos: list[tempo.TempoReading | None]
+) -> tuple[float | None, float | None]:
+    """Confidence and alternative of the dominant tempo, from the windows that (after smoothing) hold it.
+
+    The confidence is their duration-weighted mean confidence times the share of the recording they cover, so a
+    set whose tempo wanders is less sure of its one number than a track; the alternative is the one those windows
+    propose most often, scaled to the dominant tempo (a window folded from 87 to 174 proposes 87 as 174's half).
+    """
+    if bpm is None:
+        return None, None
+    total = sum(r.end_s - r.start_s for r in readings)
+    held = [
+        (r.end_s - r.start_s, r.bpm, t)
+        for r, t in zip(readings, tempos, strict=True)
+        if r.bpm is not None and t is not None and abs(r.bpm - bpm) <= timeline.TEMPO_TOLERANCE * bpm
+    ]
+    if not held or total <= 0:
+        return None, None
+    covered = sum(d for d, _, _ in held)
+    confidence = sum(d * t.confidence for d, _, t in held) / covered * (covered / total)
+    votes: dict[float, float] = {}
+    for duration, window_bpm, reading in held:
+        if reading.alternative is not None and window_bpm:
+            ratio = round(reading.alternative / reading.bpm, 2)
+            votes[ratio] = votes.get(ratio, 0.0) + duration
+    alternative = None
+    if votes:
+        ratio, weight = max(votes.items(), key=lambda item: item[1])
+        if weight >= covered / 2:
+            alternative = bpm * ratio
+    return round(min(1.0, confidence), 3), alternative
 
 
 def _span_estimate(frames: features_adapter.FrameFeatures, span: timeline.Span) -> keys.KeyEstimate | None:
@@ -206,12 +246,16 @@ def _span_key(frames: features_adapter.FrameFeatures, span: timeline.Span) -> tu
     return (estimate.tonic, estimate.scale) if estimate else None
 
 
-def _segment(frames: features_adapter.FrameFeatures, span: timeline.Span) -> Segment:
+def _segment(
+    frames: features_adapter.FrameFeatures, span: timeline.Span, tempos: list[tempo.TempoReading | None]
+) -> Segment:
     estimate = _span_estimate(frames, span)
+    confidences = [t.confidence for t in tempos[span.first : span.last + 1] if t is not None]
     return Segment(
         start_s=round(span.start_s, 2),
         end_s=round(span.end_s, 2),
         bpm=round(span.bpm, 1) if span.bpm is not None else None,
+        bpm_confidence=round(float(np.mean(confidences)), 3) if confidences and span.bpm is not None else None,
         key=estimate.tonic if estimate else None,
         scale=estimate.scale if estimate else None,
         camelot=estimate.camelot if estimate else None,
@@ -220,14 +264,16 @@ def _segment(frames: features_adapter.FrameFeatures, span: timeline.Span) -> Seg
     )
 
 
+def _with_key(segment: Segment, estimate: keys.KeyEstimate) -> Segment:
+    return replace(
+        segment,
+        key=estimate.tonic,
+        scale=estimate.scale,
+        camelot=estimate.camelot,
+        open_key=estimate.open_key,
+        strength=round(estimate.strength, 3),
+    )
+
+
 def _key_of(segment: Segment) -> tuple[str, str] | None:
     return (segment.key, segment.scale) if segment.key and segment.scale else None
-
-
-def _mean_strength(segments: tuple[Segment, ...], key: tuple[str, str] | None) -> float | None:
-    chosen = [s for s in segments if key is not None and _key_of(s) == key and s.strength is not None]
-    if not chosen:
-        return None
-    weights = np.array([s.end_s - s.start_s for s in chosen])
-    values = np.array([s.strength for s in chosen], dtype=np.float64)
-    return float(np.average(values, weights=weights))

@@ -14,7 +14,11 @@ What is kept, per frame:
 * ``hpcp``: a 36-bin harmonic pitch class profile (bin 0 = A, 3 bins per semitone, so tuning can be estimated)
   at 44100/4096 Hz;
 * ``centroid``: spectral centroid in Hz at the HPCP rate (brightness);
-* ``std10ms``: the standard deviation of 10 ms blocks, the series essentia's Danceability runs its DFA on.
+* ``std10ms``: the standard deviation of 10 ms blocks, the series essentia's Danceability runs its DFA on;
+
+and, once for the whole recording, ``reference_key``: essentia's ``KeyExtractor`` with the "bgate" profile (its
+own harmonic HPCP; a few hundredths of a CPU second per audio minute), the second vote on the key (see
+:func:`tracktion_analysis.domain.keys.fuse_with_reference`).
 
 (EBU R128 loudness is not computed: essentia's LoudnessEBUR128 alone costs more CPU than everything above; frame
 RMS in dBFS serves the mood heuristic instead.)
@@ -55,6 +59,7 @@ class FrameFeatures:
     centroid: Floats
     std10ms: Floats
     bands: Floats
+    reference_key: tuple[str, str, float] | None = None
 
     odf_rate: float = SAMPLE_RATE / ODF_HOP
     key_rate: float = SAMPLE_RATE / KEY_HOP
@@ -139,13 +144,28 @@ def _block_branch(st: Any, loader: Any, pool: Any) -> list[Any]:
     return [cutter, variance]
 
 
+def _reference_key_branch(st: Any, loader: Any, pool: Any) -> list[Any]:
+    """essentia's own key extractor, profile "bgate": the reference vote on the whole recording's key."""
+    extractor = st.KeyExtractor(profileType="bgate", sampleRate=SAMPLE_RATE)
+    loader.audio >> extractor.audio
+    extractor.key >> (pool, "reference.key")
+    extractor.scale >> (pool, "reference.scale")
+    extractor.strength >> (pool, "reference.strength")
+    return [extractor]
+
+
 def extract(path: Path) -> FrameFeatures:
     """Decode ``path`` once and return its frame features. essentia's errors propagate as ``RuntimeError``."""
     ess = essentia_runtime.load()
     st = ess.streaming
     pool = ess.pool()
     loader = st.MonoLoader(filename=str(path), sampleRate=SAMPLE_RATE)
-    network = [*_onset_branch(st, loader, pool), *_key_branch(st, loader, pool), *_block_branch(st, loader, pool)]
+    network = [
+        *_onset_branch(st, loader, pool),
+        *_key_branch(st, loader, pool),
+        *_block_branch(st, loader, pool),
+        *_reference_key_branch(st, loader, pool),
+    ]
     try:
         ess.run(loader)
     finally:
@@ -162,6 +182,10 @@ def extract(path: Path) -> FrameFeatures:
 
     odf = get("odf")
     var = get("var10ms")
+    names = pool.descriptorNames()
+    reference = None
+    if {"reference.key", "reference.scale", "reference.strength"} <= set(names):
+        reference = (str(pool["reference.key"]), str(pool["reference.scale"]), float(pool["reference.strength"]))
     return FrameFeatures(
         duration_s=float(len(var) * DFA_BLOCK / SAMPLE_RATE) if len(var) else len(odf) * ODF_HOP / SAMPLE_RATE,
         odf=odf,
@@ -170,4 +194,5 @@ def extract(path: Path) -> FrameFeatures:
         centroid=get("centroid"),
         std10ms=np.sqrt(np.maximum(var, 0.0)).astype(np.float32),
         bands=get("bands", len(BAND_EDGES) - 1),
+        reference_key=reference,
     )

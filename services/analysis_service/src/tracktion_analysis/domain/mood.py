@@ -6,8 +6,13 @@ the default mood is a transparent heuristic, reported with ``method="heuristic"`
 * **danceability** is essentia's Danceability (Streich & Herrera's detrended fluctuation analysis of the signal's
   10 ms standard deviations; 0 to ~3, higher is more danceable), computed here from the 10 ms deviations the
   streaming pass keeps, so it works on a two-hour set without its samples (:func:`danceability`);
-* **energy** (0..1) rises with loudness, tempo and brightness (spectral centroid), the usual arousal correlates;
-* **valence** (0..1, "brightness/mode") rises with a major key, brightness and tempo;
+* **energy** (0..1) rises with loudness, onset density (how many note and drum attacks per second), tempo and
+  brightness (spectral centroid), the usual arousal correlates, and falls with large dynamic swings (ambient,
+  classical);
+* **valence** (0..1) rises with brightness, danceability and tempo, the descriptors that correlate with rated
+  valence in music-emotion studies once mode is accounted for; the mode itself moves it by at most ±0.1 (scaled by
+  how clear the key is), so a danceable, bright minor-key track can be euphoric and a dark, slow major-key ballad
+  melancholic: the label says something the key does not;
 * the **label** is the quadrant of the energy/valence plane (Russell's circumplex): ``euphoric`` (high energy,
   high valence), ``aggressive`` (high, low), ``relaxed`` (low, high), ``melancholic`` (low, low).
 
@@ -22,7 +27,16 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MOOD_LABELS", "Mood", "MoodLabel", "danceability", "dynamic_complexity", "heuristic_mood", "loudness_db"]
+__all__ = [
+    "MOOD_LABELS",
+    "Mood",
+    "MoodLabel",
+    "danceability",
+    "dynamic_complexity",
+    "heuristic_mood",
+    "loudness_db",
+    "onset_density",
+]
 
 MoodLabel = Literal["euphoric", "aggressive", "relaxed", "melancholic"]
 MOOD_LABELS: tuple[MoodLabel, ...] = ("euphoric", "aggressive", "relaxed", "melancholic")
@@ -135,6 +149,26 @@ def dynamic_complexity(frame_rms: npt.ArrayLike, frames_per_block: int = 9) -> f
     return float(np.mean(np.abs(levels - overall)))
 
 
+def onset_density(odf: npt.ArrayLike, rate: float) -> float:
+    """Attacks per second: local maxima of the onset function that stand out from its running level.
+
+    A peak counts when it is the highest within ±50 ms and exceeds the median of the surrounding second by more
+    than the function's median absolute deviation, so steady noise or a pad counts little and busy drums a lot.
+    """
+    x = np.asarray(odf, dtype=np.float64)
+    if x.size < 3 or rate <= 0:
+        return 0.0
+    half = max(1, int(0.05 * rate))
+    padded = np.pad(x, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    is_peak = x >= windows.max(axis=1)
+    context = max(3, int(rate))
+    level = np.convolve(x, np.ones(context) / context, mode="same")
+    spread = float(np.median(np.abs(x - np.median(x)))) or float(np.std(x)) or 1.0
+    peaks = is_peak & (x > level + spread)
+    return float(peaks.sum() / (x.size / rate))
+
+
 def heuristic_mood(
     *,
     loudness: float,
@@ -144,19 +178,21 @@ def heuristic_mood(
     scale: Literal["major", "minor"] | None,
     key_strength: float | None,
     dynamics: float,
+    onset_density: float = 4.0,
 ) -> Mood:
     """Combine descriptors into energy, valence and a label (see the module docstring for the reasoning)."""
     loud = _scale(loudness, -30.0, -8.0)
     tempo = _scale(bpm, 70.0, 175.0) if bpm else 0.3
-    bright = _scale(brightness_hz, 1200.0, 5000.0)
+    bright = _scale(brightness_hz, 800.0, 4000.0)
+    busy = _scale(onset_density, 1.0, 7.0)
+    groove = _scale(dance, 0.8, 1.8)
     calm = _scale(dynamics, 3.0, 12.0)  # very dynamic material (ambient swells, classical) reads as less energetic
-    energy = _clip01(0.45 * loud + 0.3 * tempo + 0.25 * bright - 0.15 * calm)
-    if scale is None:
-        mode = 0.5
-    else:
+    energy = _clip01(0.35 * loud + 0.25 * busy + 0.2 * tempo + 0.2 * bright - 0.15 * calm)
+    mode = 0.0
+    if scale is not None:
         certainty = _clip01(key_strength if key_strength is not None else 0.5)
-        mode = 0.5 + (0.5 if scale == "major" else -0.5) * (0.4 + 0.6 * certainty)
-    valence = _clip01(0.5 * mode + 0.3 * bright + 0.2 * tempo)
+        mode = (0.1 if scale == "major" else -0.1) * certainty
+    valence = _clip01(0.35 * bright + 0.35 * groove + 0.3 * tempo + mode)
     high_energy = energy >= 0.5
     positive = valence >= 0.5
     quadrants: dict[tuple[bool, bool], MoodLabel] = {
