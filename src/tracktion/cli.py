@@ -19,7 +19,7 @@ from tracktion.commands import graph as graph_commands
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.commands import ui as ui_command
-from tracktion.console import err, fail, run
+from tracktion.console import err, fail, name, run
 
 __all__ = ["app", "main"]
 
@@ -57,7 +57,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     url = Settings().database_url_value()
     run(storage.upgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}")
+    err.print(name(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}"))
 
 
 @db_app.command("downgrade")
@@ -68,7 +68,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
 
     url = Settings().database_url_value()
     run(storage.downgrade(url, revision))
-    err.print(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}")
+    err.print(name(f"database {redact_url(url)} is at revision {run(storage.current_revision(url))}"))
 
 
 @db_app.command("current")

@@ -1,30 +1,98 @@
-"""What every CLI command shares: the stderr console and the way a command runs async work and reports errors."""
+"""What every CLI command shares: the two consoles, the one way a name is printed, and how errors are reported.
+
+Names are data. A file name, a path, a tag or an error message that quotes one is user data, never markup: rich
+would read ``Track [vip].aiff`` as a style tag (and drop it), crash on ``[/`` (a closing tag with nothing open), turn
+``:fire:`` into an emoji, and pass an ANSI escape straight to the terminal, which obeys it. So every name reaches rich
+as a :class:`rich.text.Text` made by :func:`name` (a ``Text`` is never parsed for markup or emoji codes), never
+interpolated into a markup string; ``rich.markup.escape`` would still let control characters through.
+
+How a control character is shown: as the escape Python's ``repr`` writes for it (``\\x1b``, ``\\n``, ``\\t``,
+``\\u202e``, ``\\udcff``), in reverse video on a terminal so it stands out from the name around it (as ``less``
+shows control characters), plain text when piped. Escaped are exactly the characters that would make the terminal
+do something other than show them, or that cannot be written at all:
+
+- C0 and C1 controls and DEL (Unicode category Cc): ESC starts ANSI sequences, U+009B is a one-byte CSI to some
+  terminals, CR and BS overwrite what was printed, LF and TAB break a table's layout;
+- the line and paragraph separators U+2028/U+2029;
+- the bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9), which reorder the rest of the line, so a name
+  could display as a different name ("Trojan Source");
+- lone surrogates: how Python holds the bytes of a file name that is not valid UTF-8 (``\\udcff`` is byte 0xff).
+  Printed raw they raise ``UnicodeEncodeError``.
+
+Everything else, any letter, emoji (with its zero-width joiners), CJK, a backslash or a bracket, prints exactly as it
+is. A name that literally contains the four characters ``\\x1b`` therefore looks like one holding ESC, except for the
+reverse video; ``--json`` output is exact for anyone who must tell them apart (it is data already, and never passes
+through here).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from tracktion_shared.errors import TracktionError
 
-__all__ = ["err", "fail", "run"]
+__all__ = ["ESCAPE_STYLE", "err", "fail", "name", "out", "run", "visible", "warn"]
 
 T = TypeVar("T")
 
 #: progress, summaries and errors go to stderr, so stdout carries only results (``--json``).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+#: results a human asked for (``list``, ``show``): stdout, so they can be piped and paged like any other output.
+out = Console(highlight=False)
+
+#: how an escaped control character stands out from the name around it
+ESCAPE_STYLE = "reverse"
+
+#: every character that :func:`visible` escapes (see the module docstring for why each group)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(character: str) -> str:
+    return repr(character)[1:-1]
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character replaced by its Python escape; the rest unchanged (plain ``str``)."""
+    return _UNSAFE.sub(lambda match: _escaped(match.group()), text)
+
+
+def name(value: object) -> Text:
+    """``value`` (a name, path, tag, message) as rich text that prints verbatim and can never drive the terminal.
+
+    Pass the result to ``print``, a table cell or ``Text.assemble``; its escapes carry :data:`ESCAPE_STYLE`.
+    """
+    text = str(value)
+    result = Text()
+    position = 0
+    for match in _UNSAFE.finditer(text):
+        result.append(text[position : match.start()])
+        result.append(_escaped(match.group()), style=ESCAPE_STYLE)
+        position = match.end()
+    result.append(text[position:])
+    return result
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``error: message`` on stderr; returns the Exit to raise (``raise fail(...)``)."""
+    """Print ``error: message`` on stderr; returns the Exit to raise (``raise fail(...)``).
+
+    ``message`` is plain text, never markup: errors quote paths and exception text, which are names (see above).
+    """
     from tracktion_shared.config import redact_url  # noqa: PLC0415 -- pydantic is not needed to print --help
 
-    err.print(f"[red]error:[/] {redact_url(message)}")
+    err.print(Text.assemble(("error:", "red"), " ", name(redact_url(message))))
     return typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on stderr; ``message`` is plain text, like :func:`fail`'s."""
+    err.print(Text.assemble(("warning:", "yellow"), " ", name(message)))
 
 
 def run(work: Coroutine[Any, Any, T]) -> T:

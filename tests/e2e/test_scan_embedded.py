@@ -12,19 +12,26 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import mutagen.flac
 import pytest
 import xxhash
 
 from tracktion_analysis.synth import Section, write_sections
+from tracktion_shared.config import Settings
+from tracktion_shared.storage import Database, NewRecording, upgrade
 
 
-def tracktion(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTION_")}
+def tracktion(data_dir: Path, *args: str, columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; ``columns``: the width rich lays tables out to (wide enough, no path is folded)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTION_") and k != "COLUMNS"}
     env |= {"TRACKTION_DATA_DIR": str(data_dir), "TRACKTION_WATCH_SETTLE_SECONDS": "0.2"}
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
     return subprocess.run(
         [sys.executable, "-m", "tracktion", *args], check=False, env=env, capture_output=True, text=True, timeout=300
     )
@@ -197,3 +204,73 @@ def test_scan_feeds_the_graph_and_compatible_tracks_are_found(tmp_path: Path) ->
     found = json.loads(compatible.stdout)
     paths = [Path(hit["path"]).name for hit in found]
     assert paths == ["e-minor.wav"], found  # 8A -> 9A, 124 vs 126 BPM; C# major at 90 BPM is neither
+
+
+def test_names_print_verbatim_in_scan_list_and_show(tmp_path: Path, make_audio: Callable[..., Path]) -> None:
+    """Markup in a name is text (``[vip]`` stays, ``[/`` does not crash); a control character is shown escaped."""
+    root = tmp_path / "Music"
+    vip = make_audio(root / "Track [vip].wav", freq=220)
+    nested = make_audio(root / "a[" / "b.wav", freq=330)
+    ansi = make_audio(root / "red \x1b[31m alert.wav", freq=440)
+    tagged = make_audio(root / "tagged.flac", freq=550)
+    tags = mutagen.flac.FLAC(tagged)
+    tags["artist"], tags["title"] = "[bold]DJ[/bold] \x1b[2J", "Live [/] :fire:"
+    tags.save()
+    copy = root / "a[" / "Track [vip] copy.wav"
+    shutil.copy(vip, copy)
+    (root / "broken [").mkdir()
+    (root / "broken [" / "x] \x1b[0m.mp3").write_text("not audio at all\n" * 50)
+    data = tmp_path / "data"
+
+    scanned = tracktion(data, "scan", str(root), "--no-analysis", "--no-tracklists", columns=1000)
+    assert scanned.returncode == 0, scanned.stderr
+    assert "Traceback" not in scanned.stderr
+    assert "\x1b" not in scanned.stderr  # not a terminal: no colour, and the names' own ESC escaped
+    assert f"6 audio files in {root}: 4 recordings, 1 duplicate paths, 0 missing, 1 failed" in scanned.stderr
+    assert f"{root}/broken [/x] \\x1b[0m.mp3" in scanned.stderr
+    assert any(f"duplicate: {path}" in scanned.stderr for path in (vip, copy)), scanned.stderr
+
+    listed = tracktion(data, "list", columns=1000)
+    assert listed.returncode == 0, listed.stderr
+    assert "\x1b" not in listed.stdout
+    shown_paths = [str(nested), f"{root}/red \\x1b[31m alert.wav", str(tagged)]
+    positions = [listed.stdout.index(path) for path in shown_paths]
+    assert positions == sorted(positions), listed.stdout  # by path: "a[/b.wav" < "red ..." < "tagged.flac"
+    assert "[bold]DJ[/bold] \\x1b[2J" in listed.stdout
+    assert "Live [/] :fire:" in listed.stdout
+
+    rows = {row["file_path"]: row for row in json.loads(tracktion(data, "list", "--json").stdout)}
+    assert str(ansi) in rows, "--json is data: the name exactly, ESC and all"
+    assert rows[str(tagged)]["metadata"]["artist"] == "[bold]DJ[/bold] \x1b[2J"
+
+    for path, printed in [(nested, str(nested)), (ansi, f"{root}/red \\x1b[31m alert.wav")]:
+        shown = tracktion(data, "show", str(path), columns=1000)
+        assert shown.returncode == 0, shown.stderr
+        assert printed in shown.stdout, "show prints to stdout"
+        assert "\x1b" not in shown.stdout
+    short = rows[str(tagged)]["id"][:8]
+    by_prefix = tracktion(data, "show", short, columns=1000)
+    assert by_prefix.returncode == 0, by_prefix.stderr
+    assert "Live [/] :fire:" in by_prefix.stdout
+
+
+async def test_show_takes_a_unique_id_prefix_and_refuses_an_ambiguous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("TRACKTION_DATA_DIR", str(data))
+    url = Settings().database_url_value()
+    await upgrade(url)
+    ids = [uuid.UUID("abcd0000-0000-4000-8000-000000000001"), uuid.UUID("abcd1000-0000-4000-8000-000000000002")]
+    async with Database(url) as db, db.transaction() as uow:
+        await uow.recordings.add_many([NewRecording(id_, f"/m/{n}.wav", f"{n}.wav") for n, id_ in enumerate(ids)])
+
+    ambiguous = tracktion(data, "show", "abcd")
+    assert ambiguous.returncode == 2
+    assert ambiguous.stderr.strip() == "error: 2 recordings have an id starting with abcd; give more of it"
+    unique = tracktion(data, "show", "ABCD-1", "--json")  # case and dashes as the user pleases
+    assert unique.returncode == 0, unique.stderr
+    assert json.loads(unique.stdout)["id"] == str(ids[1])
+    unknown = tracktion(data, "show", "abce")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: no recording at abce"

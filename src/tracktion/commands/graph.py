@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from tracktion.console import err, run
+from tracktion.console import err, name, out, run
 
 if TYPE_CHECKING:
     from tracktion_shared.graph import Compatible, GraphRepository, NextTrack, SetHit
@@ -132,5 +130,5 @@ def _print(rows: Sequence[R], as_json: bool, columns: Sequence[str], cells: Call
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(escape(cell) for cell in cells(row)))
-    Console(highlight=False).print(table)
+        table.add_row(*(name(cell) for cell in cells(row)))
+    out.print(table)

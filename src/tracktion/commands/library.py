@@ -5,15 +5,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from tracktion.console import err, run
+from tracktion.commands import tables
+from tracktion.console import err, fail, name, out, run
+from tracktion_shared.errors import TracktionError
 
 if TYPE_CHECKING:
     from tracktion.pipeline import ScanSummary, Stages
@@ -65,7 +67,7 @@ def scan(
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
-        _print_summary(summary)
+        err.print(tables.scan_summary(summary))
 
 
 async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -> ScanSummary:
@@ -97,28 +99,6 @@ async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -
             return await pipeline.scan(folder, on_found=found, on_cataloged=cataloged)
 
 
-#: the human summary lists at most this many failed and duplicate paths each; --json has them all.
-SHOWN = 20
-
-
-def _print_summary(summary: ScanSummary) -> None:
-    err.print(
-        f"[bold]{summary.files_seen}[/] audio files in {summary.root}: [green]{summary.recordings} recordings[/], "
-        f"{len(summary.duplicates)} duplicate paths, {len(summary.missing)} missing, "
-        f"[red]{len(summary.failed)} failed[/] ({summary.duration_seconds:.1f} s)"
-    )
-    if summary.failed:
-        table = Table("failed file", "reason", title="Files that could not be cataloged", title_justify="left")
-        for failed in summary.failed[:SHOWN]:
-            table.add_row(failed.path, failed.error)
-        err.print(table)
-    for duplicate in summary.duplicates[:SHOWN]:
-        err.print(f"[yellow]duplicate:[/] {duplicate}")
-    hidden = max(0, len(summary.failed) - SHOWN) + max(0, len(summary.duplicates) - SHOWN)
-    if hidden:
-        err.print(f"... and {hidden} more; `tracktion scan --json` lists them all")
-
-
 def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False) -> None:
     """Scan FOLDER, then keep the catalog in step with every change until Ctrl-C."""
     from tracktion.pipeline import Stages
@@ -129,7 +109,7 @@ def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTrac
     configure_logging("tracktion", settings.log_level, "console")
     _trace()
     stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists)
-    err.print(f"watching {folder} (Ctrl-C to stop)")
+    err.print(Text.assemble("watching ", name(folder), " (Ctrl-C to stop)"))
     try:
         run(_watch(settings, folder.expanduser(), stages))
     except KeyboardInterrupt:
@@ -144,26 +124,23 @@ async def _watch(settings: Settings, folder: Path, stages: Stages) -> None:
 
 
 def show(
-    recording: Annotated[str, typer.Argument(help="A recording's file path or id.", show_default=False)],
+    recording: Annotated[
+        str, typer.Argument(help="A recording's file path, id or a unique prefix of its id.", show_default=False)
+    ],
     as_json: AsJson = False,
 ) -> None:
-    """Show one recording: its hashes, where its copies are, and what is known about it."""
-    data = run(_read(lambda db: _recording_json(db, _as_lookup(recording))))
+    """Show one recording: its hashes, where its copies are, and what is known about it.
+
+    RECORDING is a path, an id, or the start of an id (at least 4 hex digits, as ``list`` shows 8 of them); a prefix
+    that several ids start with is an error (exit status 2), not a guess.
+    """
+    data = run(_read(lambda db: _recording_json(db, recording)))
     if data is None:
-        err.print(f"[red]error:[/] no recording at {recording}")
-        raise typer.Exit(1)
+        raise fail(f"no recording at {recording}", code=1)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    table = Table(show_header=False, title=data["file_name"], title_justify="left")
-    for key, value in data.items():
-        if key not in ("metadata", "tracklists", "files"):
-            table.add_row(key, str(value))
-    for tracklist in data["tracklists"]:
-        table.add_row("tracklist", f"{tracklist['source']}: {len(tracklist['tracks'])} tracks")
-    for key, value in sorted(data["metadata"].items()):
-        table.add_row(f"  {key}", str(value))
-    err.print(table)
+    out.print(tables.recording_table(data))
 
 
 def list_recordings(
@@ -171,24 +148,27 @@ def list_recordings(
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 1000,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
 ) -> None:
-    """List the catalog's recordings."""
+    """List the catalog's recordings, sorted by path."""
     from tracktion_catalog import queries as catalog_queries
 
-    views = run(_read(lambda db: catalog_queries.list_recordings(db, limit=limit, offset=offset)))
+    views = run(_read(lambda db: catalog_queries.list_recordings(db, limit=limit, offset=offset, by="path")))
     rows = [view.as_json() for view in views]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table("file", "status", "sha256", "id")
-    for row in rows:
-        table.add_row(row["file_path"], row["status"], row["sha256_hash"][:12], row["id"])
-    Console().print(table)
+    out.print(tables.recordings_table(rows))
 
 
-async def _recording_json(db: Database, lookup: str) -> dict[str, Any] | None:
+async def _recording_json(db: Database, text: str) -> dict[str, Any] | None:
     from tracktion_catalog import queries as catalog_queries
 
-    view = await catalog_queries.get_recording(db, lookup)
+    view = await catalog_queries.get_recording(db, _as_lookup(text))
+    if view is None and _is_id_prefix(text):
+        count, ids = await catalog_queries.ids_with_prefix(db, text, limit=1)
+        if count > 1:
+            raise AmbiguousId(f"{count} recordings have an id starting with {text}; give more of it")
+        if count == 1:
+            view = await catalog_queries.get_recording(db, ids[0])
     if view is None:
         return None
     tracklists = await catalog_queries.get_tracklists(db, view.id)
@@ -199,6 +179,15 @@ def _as_lookup(text: str) -> str:
     """A path is looked up absolute (as the watcher stores it); anything else is taken as an id."""
     path = Path(text).expanduser()
     return str(path.absolute()) if (path.exists() or "/" in text) else text
+
+
+def _is_id_prefix(text: str) -> bool:
+    """The start of an id: 4 to 32 hex digits (as ``git`` takes a short hash), dashes where the id has them or not."""
+    return re.fullmatch(r"[0-9a-fA-F-]+", text) is not None and 4 <= len(text.replace("-", "")) <= 32
+
+
+class AmbiguousId(TracktionError):
+    """Several recordings' ids start with what was given: ``show`` names none rather than guess."""
 
 
 async def _read(query: Callable[[Database], Awaitable[T]]) -> T:

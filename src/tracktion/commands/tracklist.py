@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from tracktion.console import err, fail, run
+from tracktion.console import err, fail, name, out, run, warn
 
 if TYPE_CHECKING:
     from tracktion_tracklist import Blocked, SearchCandidate, Tracklist, TracklistSettings, WrittenCue
@@ -54,14 +54,15 @@ def _print_tracklist(tracklist: Tracklist, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(_payload(tracklist), ensure_ascii=False, indent=2))
         return
-    table = Table(title=tracklist.title or "tracklist", caption=tracklist.url or None)
+    table = Table(title=name(tracklist.title or "tracklist"), caption=name(tracklist.url) if tracklist.url else None)
     for column in ("#", "time", "artist", "title", "label"):
         table.add_column(column)
     for t in tracklist.tracks:
         time = "" if t.start_s is None else f"{int(t.start_s) // 60}:{int(t.start_s) % 60:02d}"
         mark = "w/" if t.mashup_linked else str(t.position)
-        table.add_row(mark, time, t.artist, t.title + ("" if t.identified else " (unidentified)"), t.label or "")
-    Console().print(table)
+        title = name(t.title + ("" if t.identified else " (unidentified)"))
+        table.add_row(mark, time, name(t.artist), title, name(t.label or ""))
+    out.print(table)
 
 
 def _blocked(where: str, blocked: Blocked) -> typer.Exit:
@@ -88,7 +89,7 @@ def _write(tracklist: Tracklist, recording: Path, output: Path | None) -> Writte
     note = f", {untimed} untimed left out" if untimed else ""
     others = len(written.sheet.omitted) - untimed
     note += f", {others} more left out (see its REM lines)" if others else ""
-    err.print(f"wrote {written.path} ({len(written.sheet.written)} tracks{note})")
+    err.print(Text.assemble("wrote ", name(written.path), f" ({len(written.sheet.written)} tracks{note})"))
     return written
 
 
@@ -96,8 +97,8 @@ def _store(tracklist: Tracklist, recording: Path, written: WrittenCue) -> None:
     """Give the tracklist to the catalog for ``recording``; one that was never scanned keeps just its .cue."""
     stored = run(_announce(tracklist, str(recording.absolute()), written))
     if stored is None:
-        err.print(
-            f"[yellow]warning:[/] {recording} is not in the catalog, so only its .cue was written; "
+        warn(
+            f"{recording} is not in the catalog, so only its .cue was written; "
             "`tracktion scan` its folder, then import again to store the tracklist"
         )
     else:
@@ -146,7 +147,7 @@ def _load_tracklist(path: Path) -> Tracklist:
     except ImportFormatError as exc:
         raise fail(f"{path}: {exc}") from exc
     for problem in result.problems:
-        err.print(f"[yellow]warning:[/] {path}: {problem}")
+        warn(f"{path}: {problem}")
     if not result.tracklist.tracks:
         raise fail(f"{path}: no track could be read")
     return result.tracklist
@@ -197,8 +198,8 @@ def search(
     for column in ("score", "date", "title", "url"):
         table.add_column(column)
     for s, c in scored:
-        table.add_row(f"{s:.2f}", c.date or "", c.title, c.url)
-    Console().print(table)
+        table.add_row(f"{s:.2f}", name(c.date or ""), name(c.title), name(c.url))
+    out.print(table)
 
 
 async def _search(settings: TracklistSettings, query: str) -> list[SearchCandidate] | Blocked:
@@ -266,7 +267,7 @@ def import_tracklist(
     except ImportFormatError as exc:
         raise fail(f"{file}: {exc}") from exc
     for problem in result.problems:
-        err.print(f"[yellow]warning:[/] {file}: {problem}")
+        warn(f"{file}: {problem}")
     if strict and result.problems:
         raise fail(f"{file}: {len(result.problems)} line(s) could not be read (--strict)")
     if not result.tracklist.tracks:

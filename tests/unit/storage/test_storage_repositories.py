@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from tracktion_shared.storage import Database, Recording, UnitOfWork
+from tracktion_shared.storage import Database, NewRecording, Recording, UnitOfWork
 
 
 def sha256(n: int) -> str:
@@ -94,6 +94,41 @@ async def test_pages_cover_every_recording_exactly_once(database: Database) -> N
 
     assert len(seen) == len(added) == 7
     assert set(seen) == added
+
+
+async def test_pages_by_path_are_sorted_by_path_and_never_overlap(database: Database) -> None:
+    # a path may be held twice; no two differ first in punctuation, which a PostgreSQL locale collation may skip
+    paths = ["/m/b.flac", "/m/d.flac", "/m/c.flac", "/m/a.flac", "/m/b.flac"]
+    async with database.transaction() as uow:
+        await uow.recordings.add_many([NewRecording(uuid.uuid4(), path, path.rsplit("/", 1)[1]) for path in paths])
+
+    seen: list[Recording] = []
+    async with database.transaction() as uow:
+        while page := await uow.recordings.list_page(limit=2, offset=len(seen), by="path"):
+            seen.extend(page)
+
+    assert [recording.file_path for recording in seen] == sorted(paths)
+    assert len({recording.id for recording in seen}) == len(paths)
+
+
+async def test_ids_are_found_by_their_first_hex_digits(database: Database) -> None:
+    ids = [
+        uuid.UUID("abcd0000-0000-4000-8000-000000000000"),
+        uuid.UUID("abcdffff-ffff-4fff-bfff-ffffffffffff"),  # the last id "abcd" can start
+        uuid.UUID("abce0000-0000-4000-8000-000000000000"),  # the first one it cannot
+        uuid.UUID("0bcd0000-0000-4000-8000-000000000000"),
+    ]
+    async with database.transaction() as uow:
+        await uow.recordings.add_many([NewRecording(id_, f"/{id_}.flac", f"{id_}.flac") for id_ in ids])
+
+    async with database.transaction() as uow:
+        assert await uow.recordings.ids_with_prefix("abcd", limit=10) == (2, ids[:2])
+        assert await uow.recordings.ids_with_prefix("abc", limit=1) == (3, ids[:1])
+        assert await uow.recordings.ids_with_prefix("abcdf", limit=10) == (1, [ids[1]])
+        assert await uow.recordings.ids_with_prefix(ids[2].hex, limit=10) == (1, [ids[2]])
+        assert await uow.recordings.ids_with_prefix("bcd0", limit=10) == (0, [])
+        with pytest.raises(ValueError, match="hex"):
+            await uow.recordings.ids_with_prefix("ABCD", limit=10)
 
 
 async def test_update_location_moves_a_recording(database: Database) -> None:

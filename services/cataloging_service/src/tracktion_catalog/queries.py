@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from tracktion_catalog.domain.files import folder_prefix
 from tracktion_shared.storage import Database, FileEntry, Recording, UnitOfWork
@@ -23,6 +23,7 @@ __all__ = [
     "get_file",
     "get_recording",
     "get_tracklists",
+    "ids_with_prefix",
     "list_recordings",
     "scan_progress",
     "summary",
@@ -171,11 +172,13 @@ async def get_file(db: Database, path: str) -> FileView | None:
     return await db.run(read)
 
 
-async def list_recordings(db: Database, limit: int = 100, offset: int = 0) -> list[RecordingView]:
-    """One page of recordings, oldest first (pages never overlap)."""
+async def list_recordings(
+    db: Database, limit: int = 100, offset: int = 0, by: Literal["created", "path"] = "created"
+) -> list[RecordingView]:
+    """One page of recordings, oldest first or by path (pages never overlap)."""
 
     async def read(uow: UnitOfWork) -> list[RecordingView]:
-        recordings = await uow.recordings.list_page(limit=limit, offset=offset)
+        recordings = await uow.recordings.list_page(limit=limit, offset=offset, by=by)
         files = await uow.files.for_recordings([recording.id for recording in recordings])
         views = []
         for recording in recordings:
@@ -184,6 +187,16 @@ async def list_recordings(db: Database, limit: int = 100, offset: int = 0) -> li
         return views
 
     return await db.run(read)
+
+
+async def ids_with_prefix(db: Database, prefix: str, limit: int = 10) -> tuple[int, list[uuid.UUID]]:
+    """How many recording ids start with ``prefix`` (hex digits, dashes ignored), and the first ``limit`` of them.
+
+    For short ids, as ``git`` takes abbreviated hashes: the caller decides what is unique enough.
+    """
+    digits = prefix.replace("-", "").lower()
+    count, ids = await db.run(lambda uow: uow.recordings.ids_with_prefix(digits, limit=limit))
+    return count, list(ids)
 
 
 async def _find(uow: UnitOfWork, path_or_id: str | uuid.UUID) -> Recording | None:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,10 +123,26 @@ class RecordingRepository:
         )
         return (await self._session.scalars(statement.limit(1))).first()
 
-    async def list_page(self, *, limit: int = 100, offset: int = 0) -> Sequence[Recording]:
-        """One page of recordings, oldest first (ties broken by id, so pages never overlap)."""
-        statement = select(Recording).order_by(Recording.created_at, Recording.id).limit(limit).offset(offset)
+    async def list_page(
+        self, *, limit: int = 100, offset: int = 0, by: Literal["created", "path"] = "created"
+    ) -> Sequence[Recording]:
+        """One page of recordings, oldest first or by path (ties broken by id, so pages never overlap)."""
+        first = Recording.created_at if by == "created" else Recording.file_path
+        statement = select(Recording).order_by(first, Recording.id).limit(limit).offset(offset)
         return (await self._session.scalars(statement)).all()
+
+    async def ids_with_prefix(self, prefix: str, *, limit: int) -> tuple[int, Sequence[uuid.UUID]]:
+        """How many recording ids start with the hex digits ``prefix``, and the first ``limit`` of them.
+
+        A range of ids, not a ``LIKE`` on their text: ids are stored as 32 hex digits on SQLite and as ``uuid`` on
+        PostgreSQL, and both order them as numbers, so one ``BETWEEN`` on the primary key works on either.
+        """
+        if not 0 < len(prefix) <= 32 or prefix.strip("0123456789abcdef"):
+            raise ValueError(f"not a prefix of lower-case hex digits: {prefix!r}")
+        within = Recording.id.between(uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f")))
+        count = await self._session.scalar(select(func.count()).select_from(Recording).where(within))
+        ids = await self._session.scalars(select(Recording.id).where(within).order_by(Recording.id).limit(limit))
+        return count or 0, ids.all()
 
     async def update_location(self, recording_id: uuid.UUID, file_path: str, file_name: str) -> Recording | None:
         """Record that a file moved; ``None`` when there is no such recording."""
