@@ -18,13 +18,26 @@ old one finishes what it holds and exits (for a moment both exist, so up to twic
 When a worker dies mid-analysis (OOM killer, segfault on a pathological file) the pool is broken; it is replaced
 and the failure surfaces as :class:`~tracktion_analysis.errors.AnalysisWorkerError`, a temporary error, so the
 bus retries the message a bounded number of times before dead-lettering it.
+
+A worker dies with the process that started it, however that one ends: ``kill -9`` of a ``tracktion scan`` gives it
+no chance to shut the pool down, and its workers would otherwise wait forever for work on a queue whose other end is
+gone (each holds ~100 MB). On Linux the worker asks the kernel for SIGKILL when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``), first thing in its initializer, then checks that its parent is still the process that
+started it: one that died before the request was made can no longer signal it, and the worker exits by itself. The
+kernel sends that signal when the *thread* that started the worker ends; workers are started by ``submit``, which
+``run_in_executor`` calls on the event loop's thread, and that thread outlives the pool. Elsewhere this is a no-op
+(macOS has no equivalent short of a watcher thread per worker).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
@@ -34,7 +47,7 @@ from tracktion_analysis.analysis import AnalysisOptions, analyse_file
 from tracktion_analysis.domain.result import AnalysisResult
 from tracktion_analysis.errors import AnalysisWorkerError
 
-__all__ = ["Analyser", "ProcessPoolAnalyser"]
+__all__ = ["Analyser", "ProcessPoolAnalyser", "die_with_parent"]
 
 log = logging.getLogger("tracktion.analysis")
 
@@ -47,8 +60,32 @@ class Analyser(Protocol):
     async def close(self) -> None: ...
 
 
-def _warm_up() -> None:
-    """Worker initializer: import essentia once per process, before the first file."""
+#: prctl(2) option: the signal this process gets when the thread that created it exits
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process end when ``parent`` (the pid that started it) does; a no-op outside Linux.
+
+    Exits at once when ``parent`` is already gone (this process was re-parented before the request was made).
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # libc is in every Linux process, glibc or musl
+    except (OSError, AttributeError):  # pragma: no cover -- a Linux without prctl
+        log.warning("prctl is unavailable: analysis workers outlive a killed parent")
+        return
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    if prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:  # pragma: no cover -- cannot fail with these args
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(ctypes.get_errno()))
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    """Worker initializer: die with ``parent``, then import essentia once per process, before the first file."""
+    die_with_parent(parent)
     essentia_runtime.load()
 
 
@@ -74,7 +111,10 @@ class ProcessPoolAnalyser:
             self._pool = None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             self._submitted = 0
         self._submitted += 1
