@@ -132,7 +132,7 @@ def test_fetch_writes_the_cue(site: HTTPServer, env: dict[str, str], tmp_path: P
     assert len(json.loads(result.stdout)["tracks"]) == 7
     cue = recording.with_suffix(".cue")
     assert f"wrote {cue}" in result.stderr.replace("\n", "")
-    assert 'TITLE "Base Track w/ Partner \\"Q\\" - Acapella"' in cue.read_text(encoding="utf-8")
+    assert "TITLE \"Base Track w/ Partner 'Q' - Acapella\"" in cue.read_text(encoding="utf-8")
 
 
 def test_fetch_blocked_and_missing(site: HTTPServer, env: dict[str, str]) -> None:

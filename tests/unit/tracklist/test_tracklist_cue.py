@@ -1,8 +1,8 @@
 """CUE sheets: the rendering rules, a round trip through a real cue parser (cuetools), properties, and writing.
 
 cuetools (a maintained, typed cue parser) reads back what we write. It does not know the MP3 file type (it only
-accepts WAVE with .flac/.ape/.wav) nor backslash escapes (it returns the raw text between the outer quotes), so the
-round trips use .flac names and undo the documented escaping; the MP3 line is checked as text.
+accepts WAVE with .flac/.ape/.wav), so the round trips use .flac names; the MP3 line is checked as text. It returns
+the raw text between a value's quotes, so what it reads is exactly what every reader shows.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracktion_tracklist import CueWriteError, Track, Tracklist, cue_path_for, format_index, render_cue, write_cue
+from tracktion_tracklist.adapters.cuefile import write_cue_text
 from tracktion_tracklist.domain.cue import FIELD_LIMIT, MAX_TRACKS, escape, file_type, quote
 from tracktion_tracklist.domain.pages import parse_tracklist_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def unescape(text: str) -> str:
-    """The inverse of the writer's escaping (``\\"`` -> ``"``, ``\\\\`` -> ``\\``)."""
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def small_tracklist() -> Tracklist:
@@ -66,10 +62,24 @@ def test_file_type_by_extension() -> None:
     assert file_type("set.m4a") == "WAVE"
 
 
-def test_quotes_and_backslashes_are_escaped() -> None:
-    assert escape('Say "Hi" \\ Bye') == 'Say \\"Hi\\" \\\\ Bye'
-    assert quote('"XY"') == '"\\"XY\\""'
+def test_double_quotes_become_apostrophes_and_backslashes_stay() -> None:
+    assert escape('Say "Hi" \\ Bye') == "Say 'Hi' \\ Bye"
+    assert quote('"XY"') == "\"'XY'\""
     assert quote("line\nbreak\x00ctl") == '"line break ctl"'
+
+
+def test_a_backslash_never_stands_before_the_closing_quote() -> None:
+    """libcue-style readers take a backslash and quote as part of the value and would run on to the next line."""
+    assert quote("Dir\\Name \\ \\") == '"Dir\\Name"'
+    assert quote("\\" * 200).count("\\") <= FIELD_LIMIT
+
+
+def test_titles_with_quotes_and_backslashes_read_back_as_written() -> None:
+    tracks = (track(1, 0, 'DJ "Q"', 'Say "Hi" \\ Bye \\'), track(2, 60, "B", '"'))
+    sheet = render_cue(Tracklist(tracks=tracks, title='The "Set"'), "a.flac")
+    parsed = cuetools.loads(sheet.text)
+    assert parsed.title == "The 'Set'"
+    assert [(t.performer, t.title) for t in parsed.tracks] == [("DJ 'Q'", "Say 'Hi' \\ Bye"), ("B", "'")]
 
 
 def test_long_fields_are_cut_cleanly_within_80_bytes() -> None:
@@ -80,10 +90,9 @@ def test_long_fields_are_cut_cleanly_within_80_bytes() -> None:
     cut = quote(multibyte)[1:-1]
     assert len(cut.encode()) <= FIELD_LIMIT
     assert cut.encode().decode("utf-8") == cut  # whole characters only
-    quotes = '"' * 100  # each becomes two bytes: an escape is never split
-    cut = quote(quotes)[1:-1]
+    cut = quote('"' * 100)[1:-1]
     assert len(cut.encode()) <= FIELD_LIMIT
-    assert re.fullmatch(r'(\\")+…', cut)
+    assert re.fullmatch(r"'+…", cut)
 
 
 # -- whole sheets ------------------------------------------------------------------------------------------------
@@ -112,7 +121,7 @@ def test_small_tracklist_sheet() -> None:
         "    INDEX 01 00:00:00",
     ]
     # the w/ row shares the cue of its partner: folded into that track's title, never a zero-length track
-    assert '    TITLE "Base Track w/ Partner \\"Q\\" - Acapella"' in lines
+    assert "    TITLE \"Base Track w/ Partner 'Q' - Acapella\"" in lines
     assert [line for line in lines if "INDEX" in line] == [
         "    INDEX 01 00:00:00",
         "    INDEX 01 02:30:00",
@@ -130,11 +139,11 @@ def test_round_trip_through_cuetools() -> None:
     assert parsed.title == tracklist.title
     assert parsed.rem.date == 2024
     assert parsed.rem.genre == "Techno, Tech House"
-    got = [(t.track, unescape(t.performer or ""), unescape(t.title or ""), t.index01.seconds) for t in parsed.tracks]
+    got = [(t.track, t.performer, t.title, t.index01.seconds) for t in parsed.tracks]
     assert got == [
         (1, "Opening Artist", "First Track (Original Mix)", 0.0),
         (2, "Second - Artist ft. Guest", "Title - With Dash", 150.0),
-        (3, "Mash Artist", 'Base Track w/ Partner "Q" - Acapella', 390.0),
+        (3, "Mash Artist", "Base Track w/ Partner 'Q' - Acapella", 390.0),
         (4, "ID", "ID", 600.0),
     ]
     assert {str(t.file) for t in parsed.tracks} == {"Test DJ - Fabric.flac"}
@@ -146,7 +155,7 @@ def test_round_trip_of_the_real_page(shared_fixtures_dir: Path) -> None:
     assert isinstance(tracklist, Tracklist)
     parsed = cuetools.loads(render_cue(tracklist, "matroda.flac").text)
     assert len(parsed.tracks) == 27  # 28 rows, the w/ row folded into its partner
-    assert unescape(parsed.tracks[24].performer or "") == '"XY"'
+    assert parsed.tracks[24].performer == "'XY'"
     assert parsed.tracks[1].index01.string == "02:30:00"
     assert parsed.tracks[-1].index01.string == "87:00:00"
 
@@ -170,7 +179,7 @@ def test_more_than_99_tracks_keeps_the_first_99_and_names_the_rest() -> None:
     parsed = cuetools.loads(sheet.text)
     assert len(parsed.tracks) == MAX_TRACKS
     assert parsed.tracks[-1].track == 99
-    assert unescape(parsed.tracks[-1].title or "") == "T99"
+    assert parsed.tracks[-1].title == "T99"
     assert [t.position for t, _ in sheet.omitted] == list(range(100, 121))
     assert 'REM COMMENT "over 99 tracks, not in this sheet: 100. Artist - T100"' in sheet.text
 
@@ -211,6 +220,7 @@ def test_property_any_tracklist_gives_a_valid_sheet(
     )
     sheet = render_cue(Tracklist(tracks=tracks, title=title, djs=("DJ",)), "set.flac")
     sheet.text.encode("utf-8").decode("utf-8")
+    assert sheet.text.endswith("\r\n")
     lines = sheet.text.split("\r\n")[:-1]
     frames: list[int] = []
     numbers: list[int] = []
@@ -219,6 +229,8 @@ def test_property_any_tracklist_gives_a_valid_sheet(
         assert "\r" not in line
         field = re.fullmatch(r'\s*(TITLE|PERFORMER) "(.*)"', line)
         if field:
+            assert '"' not in field.group(2)
+            assert not field.group(2).endswith("\\")
             assert len(field.group(2).encode("utf-8")) <= FIELD_LIMIT
             assert len(field.group(2)) <= FIELD_LIMIT
         index = re.fullmatch(r"    INDEX 01 (\d{2,}):(\d{2}):(\d{2})", line)
@@ -255,9 +267,17 @@ def test_write_beside_the_audio(tmp_path: Path) -> None:
     assert written.path == tmp_path / "sets" / "Test DJ - Fabric.cue"
     data = written.path.read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")
+    assert data.endswith(b"\r\n")
     assert b'FILE "Test DJ - Fabric.mp3" MP3' in data
     assert sorted(p.name for p in (tmp_path / "sets").iterdir()) == ["Test DJ - Fabric.cue", "Test DJ - Fabric.mp3"]
     assert oct(written.path.stat().st_mode & 0o777) != oct(0o600)  # readable like any file, not mkstemp's 0600
+
+
+def test_a_sheet_file_always_ends_with_a_line_break(tmp_path: Path) -> None:
+    write_cue_text('REM COMMENT "no line end"', tmp_path / "a.cue", base=tmp_path)
+    write_cue_text('REM COMMENT "one"\r\n', tmp_path / "b.cue", base=tmp_path)
+    assert (tmp_path / "a.cue").read_bytes() == b'REM COMMENT "no line end"\r\n'
+    assert (tmp_path / "b.cue").read_bytes() == b'REM COMMENT "one"\r\n'
 
 
 def test_rewrite_replaces_the_sheet(tmp_path: Path) -> None:

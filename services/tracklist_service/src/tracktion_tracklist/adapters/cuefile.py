@@ -81,7 +81,12 @@ def write_cue(
 
 
 def write_cue_text(text: str, target: Path, *, base: Path, create: bool = False) -> None:
-    """Atomically write ``text`` (UTF-8, no BOM) to ``target``, which must stay inside ``base``."""
+    """Atomically write ``text`` (UTF-8, no BOM) to ``target``, which must stay inside ``base``.
+
+    The file always ends with a line break (CRLF, as the sheet's lines do), whoever made ``text``.
+    """
+    if not text.endswith(("\r\n", "\n")):
+        text += "\r\n"
     folder = target.parent
     if target.name in ("", ".", "..") or "/" in target.name or "\x00" in target.name:
         raise CueWriteError(f"refusing to write a cue sheet named {target.name!r}")

@@ -20,12 +20,17 @@ What the sheet looks like, and the choices behind it::
   WAV, AIFF, ...).
 * ``INDEX 01 mm:ss:ff``: 75 frames per second, seconds rounded to the nearest frame (half up); minutes are not
   capped at 99 (a three-hour set has minute 180), which common players accept.
-* ``TITLE``/``PERFORMER`` (and REM values) are double-quoted. The CUE format has no official escape, so embedded
-  quotes follow libcue's backslash convention: ``"`` becomes ``\\"`` and ``\\`` becomes ``\\\\``. Control characters and
-  line breaks become spaces (a newline in a title would break the sheet).
-* The 80-character field limit (CD-Text) is applied to the escaped text between the quotes, counted in UTF-8 bytes
-  so it holds for byte- and character-counting readers alike. Longer values are cut at a character boundary
-  (never inside a UTF-8 sequence or an escape), at a word boundary when one is near, and end with "…".
+* ``TITLE``/``PERFORMER`` (and REM values, and FILE) are double-quoted. The CUE format has no escape for a quote
+  inside one, and readers disagree: most end the value at the next ``"`` (mp3cue, many players), cuetools and libcue
+  take ``\\"`` as part of the value but keep the backslash. So a ``"`` in a value is written as ``'``
+  (``Partner "Q"`` -> ``Partner 'Q'``), which every reader shows as it is. Backslashes are written as they are
+  (escaping them would show doubled in every reader); those at the very end of a value are dropped: with the
+  closing quote after one, libcue-style readers would run on to the next line's ``"``. Control characters and line
+  breaks become spaces (a newline in a title would break the sheet). An audio file whose name holds ``"`` cannot be
+  named in a sheet that readers parse alike; its FILE line gets the same ``'``.
+* The 80-character field limit (CD-Text) is applied to the text between the quotes, counted in UTF-8 bytes so it
+  holds for byte- and character-counting readers alike. Longer values are cut at a character boundary (never inside
+  a UTF-8 sequence), at a word boundary when one is near, and end with "…".
 * REM keys are the ones common readers know (GENRE, DATE as a year, COMMENT), so strict parsers accept the sheet;
   source, URL and full date are COMMENTs.
 * A track without a time is left out, with a ``REM COMMENT`` naming it: a cue index is never invented.
@@ -35,7 +40,8 @@ What the sheet looks like, and the choices behind it::
 * A CUE sheet holds at most 99 tracks. The first 99 timed tracks are written; every later one is named in a
   ``REM COMMENT`` line ("over 99 tracks, not in this sheet: ..."). Splitting into several sheets was rejected:
   players open one sheet per audio file.
-* Lines end with CRLF (what CD tools write; every reader accepts it); the caller writes UTF-8 without a BOM.
+* Lines end with CRLF (what CD tools write; every reader accepts it), the last one too: a reader that splits on
+  line ends may drop a last line without one. The caller writes UTF-8 without a BOM.
 """
 
 from __future__ import annotations
@@ -79,28 +85,28 @@ class CueSheet:
 
 
 def escape(value: str) -> str:
-    r"""Backslash-escape ``\`` and ``"`` (libcue's convention) after cleaning control characters."""
-    return _escape_raw(clean_text(value))
+    """``value`` as it can stand between a field's quotes: control characters cleaned, ``"`` written as ``'``, a
+    trailing backslash dropped (see the module docstring for why)."""
+    return _unquoted(clean_text(value))
 
 
-def _escape_raw(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _unquoted(text: str) -> str:
+    return text.replace('"', "'").rstrip("\\ ")
 
 
 def quote(value: str, limit: int | None = FIELD_LIMIT) -> str:
     """``value`` escaped, cut to ``limit`` UTF-8 bytes (None: no limit) and double-quoted."""
-    pieces = [_escape_raw(ch) for ch in clean_text(value)]
-    text = "".join(pieces)
+    text = escape(value)
     if limit is None or len(text.encode("utf-8")) <= limit:
         return f'"{text}"'
     budget = limit - len(_ELLIPSIS.encode("utf-8"))
     kept: list[str] = []
     used = 0
-    for piece in pieces:
-        size = len(piece.encode("utf-8"))
+    for character in text:
+        size = len(character.encode("utf-8"))
         if used + size > budget:
             break
-        kept.append(piece)
+        kept.append(character)
         used += size
     cut = "".join(kept)
     space = cut.rfind(" ")
