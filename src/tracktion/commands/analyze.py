@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from tracktion.console import fail
+from tracktion.console import fail, name
 from tracktion_shared.errors import TracktionError
 
 if TYPE_CHECKING:
@@ -42,11 +41,11 @@ def analyze(
     try:
         options = AnalysisSettings().options()
     except ValidationError as exc:
-        raise fail(escape(" ".join(str(exc).split()))) from exc
+        raise fail(" ".join(str(exc).split())) from exc
     try:
         result = analyse_file(file, options)
     except TracktionError as exc:
-        raise fail(escape(str(exc))) from exc
+        raise fail(str(exc)) from exc
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
     else:
@@ -77,7 +76,7 @@ def key_text(result: AnalysisResult) -> str:
 
 def _print_table(file: Path, result: AnalysisResult) -> None:
     out = Console(highlight=False)
-    summary = Table(title=escape(file.name), show_header=False, title_justify="left")
+    summary = Table(title=name(file.name), show_header=False, title_justify="left")
     summary.add_column(style="bold")
     summary.add_column()
     summary.add_row("BPM", bpm_text(result.bpm, result.bpm_confidence, result.bpm_alternative))

@@ -79,6 +79,30 @@ def test_result_shape_and_json(clip: ClipFactory) -> None:
     assert len(data["segments"]) == 1
     assert {"start_s", "end_s", "bpm", "key", "scale"} <= data["segments"][0].keys()
     assert AnalysisResult.from_dict(data) == result
+    assert 0.5 < data["bpm_confidence"] <= 1.0  # a clean generated beat
+    assert 0.0 < data["key_confidence"] <= 1.0
+    assert "bpm_alternative" in data
+    assert data["segments"][0]["bpm_confidence"] is not None
+
+
+def test_opus_analyses_like_the_other_formats(clip: ClipFactory, tmp_path: Path) -> None:
+    signal, sr = soundfile.read(str(clip(126.0, "G", "minor", sr=48000)))
+    path = tmp_path / "set.opus"
+    soundfile.write(path, signal, sr, format="OGG", subtype="OPUS")
+    result = analyse_file(path)
+    assert result.bpm == pytest.approx(126.0, abs=1.0)
+    assert (result.key, result.scale) == ("G", "minor")
+    assert result.duration_s == pytest.approx(20.0, abs=0.2)
+
+
+def test_noise_has_no_tempo(tmp_path: Path) -> None:
+    """``bpm`` is None only where there is no pulse; white noise has none (and is not silence either)."""
+    path = tmp_path / "noise.wav"
+    soundfile.write(path, np.random.default_rng(5).normal(0, 0.2, 44100 * 20).astype(np.float32), 44100)
+    result = analyse_file(path)
+    assert result.bpm is None
+    assert result.bpm_confidence is None
+    assert result.bpm_alternative is None
 
 
 @pytest.mark.parametrize(

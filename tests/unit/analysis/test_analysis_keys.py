@@ -142,3 +142,47 @@ def test_key_scores_rank_every_rotation_of_a_profile_first() -> None:
     for pc in range(12):
         assert int(np.argmax(keys.key_scores(np.roll(major, pc), ("krumhansl",)))) == pc
         assert int(np.argmax(keys.key_scores(np.roll(minor, pc), ("krumhansl",)))) == 12 + pc
+
+
+# -- the vote with essentia's reference extractor -------------------------------------------------------------------
+
+
+def test_agreeing_estimators_keep_the_key_with_a_high_confidence() -> None:
+    estimate, confidence = keys.fuse_with_reference(_hpcp_for(TRIAD_HEAVY_MINOR, 0.0), ("A", "minor", 0.9))
+    assert estimate is not None
+    assert (estimate.tonic, estimate.scale) == ("A", "minor")
+    assert confidence is not None
+    assert confidence > 0.7
+
+
+def test_the_reference_wins_a_close_call_between_relative_keys() -> None:
+    """C major and A minor share their notes; with the profile undecided the reference breaks the tie, and the
+    disagreement halves the confidence."""
+    ambiguous = {"C": 0.8, "E": 0.75, "G": 0.7, "A": 0.8, "D": 0.4, "F": 0.4, "B": 0.4}
+    hpcp = _hpcp_for(ambiguous, 0.0)
+    own = keys.estimate_key(hpcp)
+    assert own is not None
+    other = ("C", "major") if (own.tonic, own.scale) == ("A", "minor") else ("A", "minor")
+    estimate, confidence = keys.fuse_with_reference(hpcp, (other[0], other[1], 0.8))  # type: ignore[arg-type]
+    assert estimate is not None
+    assert (estimate.tonic, estimate.scale) == other
+    assert confidence == pytest.approx(0.4)
+
+
+def test_a_reference_far_from_the_evidence_is_overruled() -> None:
+    estimate, confidence = keys.fuse_with_reference(_hpcp_for(TRIAD_HEAVY_MINOR, 0.0), ("F#", "major", 0.9))
+    assert estimate is not None
+    assert (estimate.tonic, estimate.scale) == ("A", "minor")
+    assert confidence is not None
+    assert confidence < 0.5
+
+
+def test_without_a_reference_the_profile_decides_and_flats_are_read() -> None:
+    estimate, confidence = keys.fuse_with_reference(_hpcp_for(TRIAD_HEAVY_MINOR, 0.0), None)
+    assert estimate is not None
+    assert (estimate.tonic, estimate.scale) == ("A", "minor")
+    assert confidence == pytest.approx(round(estimate.strength, 3))
+    flat, _ = keys.fuse_with_reference(_hpcp_for({"A#": 1.0, "D": 0.7, "F": 0.8}, 0.0), ("Bb", "major", 0.9))
+    assert flat is not None
+    assert (flat.tonic, flat.scale) == ("A#", "major")
+    assert keys.fuse_with_reference(np.zeros(36), ("A", "minor", 0.9)) == (None, None)

@@ -45,6 +45,28 @@ def test_energy_and_valence_move_the_right_way() -> None:
         assert 0.0 <= m.valence <= 1.0
 
 
+def test_the_mode_does_not_decide_the_mood() -> None:
+    """A bright, danceable minor-key track is not melancholic, and a dark, slow major-key one is not cheerful."""
+    assert _mood(scale="minor", dance=1.8, brightness_hz=3800.0, onset_density=6.0).label == "euphoric"
+    dark = _mood(scale="major", loudness=-26.0, bpm=70.0, dance=0.8, brightness_hz=900.0, onset_density=1.0)
+    assert dark.label == "melancholic"
+    shift = _mood(scale="major").valence - _mood(scale="minor").valence
+    assert 0 < shift <= 0.2
+
+
+def test_busier_music_has_more_energy() -> None:
+    assert _mood(onset_density=7.0).energy > _mood(onset_density=1.0).energy + 0.1
+
+
+def test_onset_density_counts_attacks_per_second() -> None:
+    rate = 44100 / 1024
+    odf = np.zeros(int(30 * rate))
+    odf[:: int(rate / 4)] = 1.0  # four attacks a second
+    assert mood.onset_density(odf, rate) == pytest.approx(4.0, rel=0.1)
+    assert mood.onset_density(np.full(1000, 0.3), rate) == 0.0
+    assert mood.onset_density(np.zeros(2), rate) == 0.0
+
+
 def test_danceability_of_too_little_signal_is_zero() -> None:
     assert mood.danceability(np.ones(10)) == 0.0
     assert mood.danceability(np.ones(5000)) == 0.0  # no fluctuation at all

@@ -126,7 +126,8 @@ def analyse_features(
 
     snare = tempo.band_flux(frames.bands[:, list(_SNARE_BANDS)].sum(axis=1))
     windows = timeline.plan_windows(duration, options.window_s, options.hop_s)
-    tempos = [_window_tempo(frames, snare, start, end) for start, end in windows]
+    pulses = [_window_pulse(frames, snare, start, end) for start, end in windows]
+    tempos = [pulse.reading for pulse in pulses]
     readings = [
         timeline.WindowReading(start, end, reading.bpm if reading else None, _window_key(frames, start, end))
         for (start, end), reading in zip(windows, tempos, strict=True)
@@ -135,8 +136,10 @@ def analyse_features(
     spans = [replace(span, key=_span_key(frames, span)) for span in timeline.segment_spans(readings)]
     segments = tuple(_segment(frames, span, tempos) for span in timeline.merge_adjacent(spans))
 
-    bpm, _ = timeline.dominant([(s.end_s - s.start_s, s.bpm, _key_of(s)) for s in segments])
-    bpm_confidence, bpm_alternative = _tempo_support(bpm, readings, tempos)
+    dominant_bpm, _ = timeline.dominant([(s.end_s - s.start_s, s.bpm, _key_of(s)) for s in segments])
+    bpm, bpm_confidence, bpm_alternative = _recording_tempo(dominant_bpm, readings, pulses)
+    if bpm is not None and dominant_bpm is not None and not timeline.same_tempo(bpm, dominant_bpm):
+        segments = tuple(_rescaled(s, dominant_bpm, bpm) for s in segments)
     estimate, key_confidence = keys.fuse_with_reference(frames.hpcp.mean(axis=0), _reference(frames))
     if len(segments) == 1 and estimate is not None:  # one segment is the whole recording: the same key, the same vote
         segments = (_with_key(segments[0], estimate),)
@@ -171,14 +174,22 @@ def analyse_features(
     )
 
 
-def _window_tempo(
-    frames: features_adapter.FrameFeatures, snare: Floats, start: float, end: float
-) -> tempo.TempoReading | None:
+@dataclass(frozen=True)
+class _WindowPulse:
+    """A window's beat fit, its pulse evidence and the tempo read from them (None: no pulse)."""
+
+    fit: tempo.TempoFit | None
+    evidence: tempo.PulseEvidence
+    reading: tempo.TempoReading | None
+
+
+def _window_pulse(frames: features_adapter.FrameFeatures, snare: Floats, start: float, end: float) -> _WindowPulse:
     rate = frames.odf_rate
     i0, i1 = int(start * rate), int(end * rate)
     odf = frames.odf[i0:i1]
     fit = tempo.fit_tempo(track_beats(odf, rate))
-    return tempo.read_tempo(fit, tempo.PulseEvidence.of(odf, snare[i0:i1], rate))
+    evidence = tempo.PulseEvidence.of(odf, snare[i0:i1], rate)
+    return _WindowPulse(fit, evidence, tempo.read_tempo(fit, evidence))
 
 
 def _window_key(frames: features_adapter.FrameFeatures, start: float, end: float) -> tuple[str, str] | None:
@@ -200,38 +211,40 @@ def _reference(frames: features_adapter.FrameFeatures) -> tuple[str, keys.Scale,
         return None
 
 
-def _tempo_support(
-    bpm: float | None, readings: list[timeline.WindowReading], tempos: list[tempo.TempoReading | None]
-) -> tuple[float | None, float | None]:
-    """Confidence and alternative of the dominant tempo, from the windows that (after smoothing) hold it.
+def _recording_tempo(
+    bpm: float | None, readings: list[timeline.WindowReading], pulses: list[_WindowPulse]
+) -> tuple[float | None, float | None, float | None]:
+    """The recording's tempo, confidence and alternative, decided again on the pooled evidence of every window that
+    (after smoothing) holds the dominant tempo.
 
-    The confidence is their duration-weighted mean confidence times the share of the recording they cover, so a
-    set whose tempo wanders is less sure of its one number than a track; the alternative is the one those windows
-    propose most often, scaled to the dominant tempo (a window folded from 87 to 174 proposes 87 as 174's half).
+    One 30-second window can be fooled about the metrical level (a fill, a breakdown, a bar of triplets); the same
+    decision over all the windows that agree has several times the evidence. The confidence is scaled by the share
+    of the recording those windows cover, so a set whose tempo wanders is less sure of its one number than a track.
     """
     if bpm is None:
-        return None, None
+        return None, None, None
     total = sum(r.end_s - r.start_s for r in readings)
     held = [
-        (r.end_s - r.start_s, r.bpm, t)
-        for r, t in zip(readings, tempos, strict=True)
-        if r.bpm is not None and t is not None and abs(r.bpm - bpm) <= timeline.TEMPO_TOLERANCE * bpm
+        (r.end_s - r.start_s, pulse)
+        for r, pulse in zip(readings, pulses, strict=True)
+        if r.bpm is not None and pulse.fit is not None and timeline.same_tempo(r.bpm, bpm)
     ]
     if not held or total <= 0:
-        return None, None
-    covered = sum(d for d, _, _ in held)
-    confidence = sum(d * t.confidence for d, _, t in held) / covered * (covered / total)
-    votes: dict[float, float] = {}
-    for duration, window_bpm, reading in held:
-        if reading.alternative is not None and window_bpm:
-            ratio = round(reading.alternative / reading.bpm, 2)
-            votes[ratio] = votes.get(ratio, 0.0) + duration
-    alternative = None
-    if votes:
-        ratio, weight = max(votes.items(), key=lambda item: item[1])
-        if weight >= covered / 2:
-            alternative = bpm * ratio
-    return round(min(1.0, confidence), 3), alternative
+        return bpm, None, None
+    covered = sum(d for d, _ in held)
+    consistency = sum(d * p.fit.consistency for d, p in held if p.fit is not None) / covered
+    fit = tempo.TempoFit(bpm=bpm, beats=sum(p.fit.beats for _, p in held if p.fit is not None), consistency=consistency)
+    reading = tempo.read_tempo(fit, tempo.PulseEvidence.pooled([p.evidence for _, p in held]))
+    if reading is None:
+        return bpm, None, None
+    return reading.bpm, round(min(1.0, reading.confidence * covered / total), 3), reading.alternative
+
+
+def _rescaled(segment: Segment, old: float, new: float) -> Segment:
+    """A segment at the recording's old tempo moved to the level the pooled decision chose; others stay."""
+    if segment.bpm is None or not timeline.same_tempo(segment.bpm, old):
+        return segment
+    return replace(segment, bpm=round(segment.bpm * new / old, 1))
 
 
 def _span_estimate(frames: features_adapter.FrameFeatures, span: timeline.Span) -> keys.KeyEstimate | None:

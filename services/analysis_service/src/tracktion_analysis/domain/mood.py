@@ -159,12 +159,10 @@ def onset_density(odf: npt.ArrayLike, rate: float) -> float:
     if x.size < 3 or rate <= 0:
         return 0.0
     half = max(1, int(0.05 * rate))
-    padded = np.pad(x, half, mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    is_peak = x >= windows.max(axis=1)
-    context = max(3, int(rate))
-    level = np.convolve(x, np.ones(context) / context, mode="same")
-    spread = float(np.median(np.abs(x - np.median(x)))) or float(np.std(x)) or 1.0
+    is_peak = x >= np.lib.stride_tricks.sliding_window_view(np.pad(x, half, mode="edge"), 2 * half + 1).max(axis=1)
+    context = max(3, int(rate)) | 1
+    level = np.convolve(np.pad(x, context // 2, mode="edge"), np.ones(context) / context, mode="valid")
+    spread = max(float(np.median(np.abs(x - np.median(x)))), 1e-6 * float(np.abs(x).max()), 1e-12)
     peaks = is_peak & (x > level + spread)
     return float(peaks.sum() / (x.size / rate))
 

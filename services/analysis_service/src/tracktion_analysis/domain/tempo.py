@@ -149,6 +149,17 @@ class PulseEvidence:
     def of(cls, odf: npt.ArrayLike, snare_flux: npt.ArrayLike, rate: float) -> PulseEvidence:
         return cls(autocorrelation(odf), autocorrelation(snare_flux), rate)
 
+    @classmethod
+    def pooled(cls, evidences: Sequence[PulseEvidence]) -> PulseEvidence:
+        """The mean of several windows' autocorrelations: the evidence of all of them at once (same rate)."""
+        onsets = min(e.onsets.size for e in evidences)
+        snare = min(e.snare.size for e in evidences)
+        return cls(
+            np.mean([e.onsets[:onsets] for e in evidences], axis=0),
+            np.mean([e.snare[:snare] for e in evidences], axis=0),
+            evidences[0].rate,
+        )
+
 
 #: lags are searched within this relative distance, for the tempo drift of played music
 _LAG_TOLERANCE = 0.03
@@ -191,9 +202,9 @@ OCTAVE_MARGIN = 0.2
 METRE_MARGIN = 0.1
 #: below this score margin the runner-up is reported as the alternative
 ALTERNATIVE_MARGIN = 0.3
-#: a pulse weaker than this (salience) with irregular beats is no tempo at all
-MIN_SALIENCE = 0.03
-MIN_CONSISTENCY = 0.3
+#: a pulse weaker than this (salience at the tracked tempo or its 3:2 readings) is no tempo at all: white noise
+#: measures 0.02-0.06 (the tracker finds "beats" in anything), real music with a beat 0.1 and up
+MIN_SALIENCE = 0.08
 
 
 def _log_prior(bpm: float) -> float:
@@ -212,13 +223,13 @@ class TempoReading:
 def read_tempo(fit: TempoFit | None, evidence: PulseEvidence) -> TempoReading | None:
     """The tempo a DJ counts from the tracker's fit and the window's evidence (see the module docstring).
 
-    None when there is no pulse: no beats were tracked, or they are irregular and the onset function does not
-    repeat at their period (noise, beat-less ambient).
+    None when there is no pulse: no beats were tracked, or the onset function hardly repeats at their period (noise,
+    beat-less ambient: the tracker places "beats" in anything).
     """
     if fit is None:
         return None
     tracked = fit.bpm
-    if salience(evidence, tracked) < MIN_SALIENCE and fit.consistency < MIN_CONSISTENCY:
+    if max(salience(evidence, tracked * ratio) for ratio in (1.0, 1.5, 2 / 3)) < MIN_SALIENCE:
         return None
     metre_reading: float | None = None
     for ratio in (1.5, 2 / 3):

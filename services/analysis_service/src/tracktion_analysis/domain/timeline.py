@@ -31,6 +31,7 @@ __all__ = [
     "harmonise_octaves",
     "merge_adjacent",
     "plan_windows",
+    "same_tempo",
     "segment_spans",
     "smooth_readings",
 ]
@@ -74,7 +75,8 @@ def plan_windows(duration_s: float, window_s: float = 30.0, hop_s: float = 10.0)
     return [(float(s), float(s + window_s)) for s in starts]
 
 
-def _same_tempo(a: float | None, b: float | None) -> bool:
+def same_tempo(a: float | None, b: float | None) -> bool:
+    """Two tempos within :data:`TEMPO_TOLERANCE` of each other (or both None) are the same tempo."""
     if a is None or b is None:
         return a is None and b is None
     return abs(a - b) <= TEMPO_TOLERANCE * max(a, b)
@@ -85,10 +87,10 @@ def harmonise_octaves(readings: Sequence[WindowReading]) -> list[WindowReading]:
     out = list(readings)
     for i in range(1, len(out) - 1):
         left, mid, right = out[i - 1].bpm, out[i].bpm, out[i + 1].bpm
-        if left is None or mid is None or right is None or not _same_tempo(left, right):
+        if left is None or mid is None or right is None or not same_tempo(left, right):
             continue
         for factor in (2.0, 0.5):
-            if _same_tempo(mid * factor, left) and not _same_tempo(mid, left):
+            if same_tempo(mid * factor, left) and not same_tempo(mid, left):
                 out[i] = replace(out[i], bpm=mid * factor)
                 break
     return out
@@ -99,7 +101,7 @@ def smooth_readings(readings: Sequence[WindowReading]) -> list[WindowReading]:
     out = list(readings)
     for i in range(1, len(readings) - 1):
         left, mid, right = readings[i - 1], readings[i], readings[i + 1]
-        if _same_tempo(left.bpm, right.bpm) and not _same_tempo(mid.bpm, left.bpm) and left.bpm is not None:
+        if same_tempo(left.bpm, right.bpm) and not same_tempo(mid.bpm, left.bpm) and left.bpm is not None:
             out[i] = replace(out[i], bpm=(left.bpm + (right.bpm or left.bpm)) / 2)
         elif mid.bpm is None and left.bpm is not None and right.bpm is not None:
             # a window straddling a tempo change has no steady beat: it belongs to the side its key matches
@@ -128,7 +130,7 @@ def segment_spans(readings: Sequence[WindowReading]) -> list[Span]:
     for i in range(1, len(readings)):
         reading = readings[i]
         run_bpm = float(np.median(run_bpms)) if run_bpms else None
-        same = reading.key == readings[first].key and _same_tempo(reading.bpm, run_bpm)
+        same = reading.key == readings[first].key and same_tempo(reading.bpm, run_bpm)
         if not same:
             close(i - 1)
             first = i
@@ -169,7 +171,7 @@ def merge_adjacent(spans: Sequence[Span], *, transition_s: float = 30.0) -> list
         i += 1
     merged: list[Span] = []
     for span in work:
-        if merged and merged[-1].key == span.key and _same_tempo(merged[-1].bpm, span.bpm):
+        if merged and merged[-1].key == span.key and same_tempo(merged[-1].bpm, span.bpm):
             merged[-1] = _join(merged[-1], span, span.key)
         else:
             merged.append(span)
@@ -189,7 +191,7 @@ def dominant(
         if bpm is None:
             continue
         for group in groups:
-            if _same_tempo(group[0][1], bpm):
+            if same_tempo(group[0][1], bpm):
                 group.append((duration, bpm))
                 break
         else:
