@@ -56,6 +56,7 @@ def write_wav(
 
 
 def write_mp3(path: Path, *, seconds: float = 4.0) -> Path:
+    """An MP3 (or whatever format the extension names: FLAC, OGG ...) of a 330 Hz sine, by ffmpeg."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         pytest.skip("ffmpeg is not installed (CI installs it; apt-get install ffmpeg)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -30,13 +31,37 @@ async def test_each_bad_file_fails_with_its_reason_and_the_good_ones_are_catalog
     assert set(errors) == {str(empty), str(text), str(truncated), str(locked)}
     assert errors[str(empty)] == "empty file (0 bytes)"
     assert errors[str(text)] == "not readable as audio: can't sync to MPEG frame"
-    assert errors[str(truncated)].startswith("truncated: expected ~")
+    assert re.fullmatch(r"truncated: \d+\.\d s of 4\.\d s present", errors[str(truncated)])
     assert errors[str(locked)] == "cannot open: Permission denied"
     assert state.recordings == 3
     assert sorted(r.file_path for r in await list_recordings(catalog.db)) == sorted(map(str, good))
     assert len(catalog.announced) == 3
     for path in (empty, text, truncated, locked):
         assert (await catalog.file(path)).recording_id is None
+
+
+async def test_a_truncated_copy_fails_the_same_way_in_every_format_and_a_whole_one_is_cataloged(
+    catalog: Catalog, music: Path
+) -> None:
+    """20 s clips cut at 60 %: each format rejected with its seconds present; the intact copies untouched."""
+    whole, cut = [], []
+    for extension in ("wav", "flac", "mp3", "ogg"):
+        source = write_mp3(music / f"whole.{extension}", seconds=20.0)
+        data = source.read_bytes()
+        (music / f"cut.{extension}").write_bytes(data[: len(data) * 6 // 10])
+        whole.append(source)
+        cut.append(music / f"cut.{extension}")
+    await catalog.discover(*whole, *cut, scan_id=uuid.uuid4())
+
+    errors = dict((await summary(catalog.db, str(music))).failed)
+    assert set(errors) == set(map(str, cut))
+    for path in cut:
+        shape = r"of 20\.\d s present" if path.suffix != ".ogg" else r"present, the stream stops before its end"
+        assert re.fullmatch(rf"truncated: 1[0-3]\.\d s {shape}", errors[str(path)]), errors[str(path)]
+        assert (await catalog.file(path)).recording_id is None
+    for path in whole:
+        assert (await catalog.file(path)).status == "present"
+        assert (await catalog.recording(path)).status == "present"
 
 
 async def test_an_unchanged_failed_file_is_not_read_again_a_changed_one_is(catalog: Catalog, music: Path) -> None:

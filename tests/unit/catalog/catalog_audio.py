@@ -38,7 +38,9 @@ def write_soundfile(path: Path, seconds: float, tags: Mapping[str, str], *, freq
     return path
 
 
-def ffmpeg_encode(path: Path, seconds: float, tags: Mapping[str, str], *, frequency: float = 440.0) -> Path:
+def ffmpeg_encode(
+    path: Path, seconds: float, tags: Mapping[str, str], *, frequency: float = 440.0, faststart: bool = False
+) -> Path:
     """Encode a sine with ffmpeg into the format the extension names, with ``-metadata`` tags."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -49,6 +51,8 @@ def ffmpeg_encode(path: Path, seconds: float, tags: Mapping[str, str], *, freque
         command += ["-metadata", f"{key}={value}"]
     if path.suffix == ".mp3":
         command += ["-b:a", "128k"]
+    if faststart and path.suffix == ".m4a":
+        command += ["-movflags", "+faststart"]
     subprocess.run([*command, str(path)], check=True, timeout=60)
     return path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -83,16 +84,68 @@ def test_zero_byte_file_is_rejected(tmp_path: Path) -> None:
     assert result.size == 0
 
 
-def test_truncated_mp3_is_rejected_with_expected_and_actual_sizes(tone_file: ToneFile, tmp_path: Path) -> None:
-    whole = tone_file("whole.mp3", seconds=10.0)
-    data = whole.read_bytes()
-    half = tmp_path / "half.mp3"
-    half.write_bytes(data[: len(data) // 2])
-    assert isinstance(inspect_file(str(whole)), Readable)
-    result = inspect_file(str(half))
+# One rule for every format (tracktion_catalog.domain.audio): the length a file declares against what is present.
+# A copy cut at 60 % is rejected with the same reason shape whatever the format; the old MP3-only check said
+# "truncated: expected ~N bytes of audio, file has M", which it now says in seconds like all the others.
+TRUNCATED_DECLARING = re.compile(r"truncated: (\d+\.\d) s of 20\.0 s present")
+TRUNCATED_OGG = re.compile(r"truncated: (\d+\.\d) s present, the stream stops before its end")
+FORMATS = ["wav", "aiff", "flac", "mp3", "ogg", "opus", "m4a"]
+
+
+def _cut(path: Path, fraction: float) -> Path:
+    data = path.read_bytes()
+    cut = path.with_name(f"cut-{path.name}")
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    return cut
+
+
+@pytest.mark.parametrize("extension", FORMATS)
+def test_a_copy_cut_at_60_percent_is_rejected_as_truncated_in_every_format(tone_file: ToneFile, extension: str) -> None:
+    whole = tone_file(f"whole.{extension}", seconds=20.0, faststart=True)
+    assert read(whole).audio.duration == pytest.approx(20.0, abs=0.1)  # the intact file is untouched
+    result = inspect_file(str(_cut(whole, 0.6)))
+    assert isinstance(result, Unreadable), result
+    pattern = TRUNCATED_OGG if extension in ("ogg", "opus") else TRUNCATED_DECLARING
+    match = pattern.fullmatch(result.reason)
+    assert match is not None, result.reason
+    assert 9.0 <= float(match[1]) <= 13.0  # about 60 % of 20 s (container headers and compression make it vary)
+    assert result.size is not None
+
+
+def test_an_m4a_cut_before_its_index_is_truncated_not_unknown(tone_file: ToneFile) -> None:
+    """ffmpeg writes ``moov`` after the audio by default: the cut copy has no index, so no length at all."""
+    result = inspect_file(str(_cut(tone_file("whole.m4a", seconds=20.0), 0.6)))
     assert isinstance(result, Unreadable)
-    assert result.reason.startswith("truncated: expected ~")
-    assert result.reason.endswith(f" bytes of audio, file has {len(data) // 2 - _audio_offset(data)}")
+    assert result.reason == "truncated: some audio present, the stream stops before its end"
+
+
+def test_a_flac_behind_an_id3_tag_is_judged_from_its_frames(tone_file: ToneFile) -> None:
+    """Some taggers put ID3v2 in front of FLAC: the frames are found after it, intact and cut alike."""
+    whole = tone_file("tagged.flac", seconds=20.0)
+    tags = ID3()
+    tags.add(TIT2(encoding=Encoding.UTF8, text="Tagged"))
+    tags.save(whole)
+    assert whole.read_bytes()[:3] == b"ID3"
+    assert read(whole).audio.duration == pytest.approx(20.0)
+    result = inspect_file(str(_cut(whole, 0.6)))
+    assert isinstance(result, Unreadable)
+    assert TRUNCATED_DECLARING.fullmatch(result.reason), result.reason
+
+
+@pytest.mark.parametrize("extension", ["wav", "flac", "mp3", "ogg"])
+def test_a_copy_missing_only_its_last_bytes_is_still_whole(tone_file: ToneFile, extension: str) -> None:
+    """Within the tolerance (5 %): an MP3's ID3v1 tag or padding missing is not truncation. Ogg has no tolerance:
+    its end-of-stream page is in the last bytes, so even that is truncated."""
+    whole = tone_file(f"whole.{extension}", seconds=20.0)
+    data = whole.read_bytes()
+    nearly = whole.with_name(f"nearly.{extension}")
+    nearly.write_bytes(data[: len(data) - 200])
+    result = inspect_file(str(nearly))
+    if extension == "ogg":
+        assert isinstance(result, Unreadable), result
+        assert TRUNCATED_OGG.fullmatch(result.reason), result.reason
+    else:
+        assert isinstance(result, Readable), result
 
 
 def _audio_offset(data: bytes) -> int:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracktion_catalog.domain.audio import truncation
+from tracktion_catalog.domain.audio import truncation, unterminated
 from tracktion_catalog.domain.facts import AudioFacts
 from tracktion_catalog.domain.files import KnownFile, choose_primary, folder_prefix, is_unchanged, move_keeps_content
 from tracktion_catalog.domain.placement import Placement, place_content
@@ -81,11 +81,18 @@ def test_metadata_values_add_known_stream_facts_only() -> None:
 # -- truncation ---------------------------------------------------------------------------------------------------
 
 
-def test_truncation() -> None:
-    assert truncation(1000, 1000) is None
-    assert truncation(1000, 960) is None  # within the tolerance (encoder delay and padding)
-    assert truncation(0, 10) is None  # nothing promised
-    assert truncation(480862.4, 240721) == "truncated: expected ~480862 bytes of audio, file has 240721"
+def test_truncation_compares_declared_and_present_seconds() -> None:
+    assert truncation(20.0, 20.0) is None
+    assert truncation(20.0, 19.2) is None  # within the tolerance (encoder delay and padding)
+    assert truncation(20.0, 25.0) is None  # more than declared is not missing anything
+    assert truncation(0, 10) is None  # nothing declared
+    assert truncation(20.0359, 12.02) == "truncated: 12.0 s of 20.0 s present"
+    assert truncation(20.0, -1.0) == "truncated: 0.0 s of 20.0 s present"
+
+
+def test_a_stream_without_its_end_says_how_much_is_there() -> None:
+    assert unterminated(11.23) == "truncated: 11.2 s present, the stream stops before its end"
+    assert unterminated(None) == "truncated: some audio present, the stream stops before its end"
 
 
 # -- when to read a file again ------------------------------------------------------------------------------------

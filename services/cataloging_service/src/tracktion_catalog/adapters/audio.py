@@ -4,6 +4,10 @@ Every way mutagen can fail on a bad file (``None`` for an unknown format, its ow
 ``struct.error`` or ``IndexError`` from a corrupt header) becomes :class:`~tracktion_catalog.errors.BadFile` here,
 with a sentence a person can act on. Tag values are taken as ``str`` whatever mutagen decoded them from and cleaned
 by the domain; WAV/AIFF text chunks, which mutagen skips, fill in tags the ID3 chunk (if any) does not have.
+
+A file that holds less audio than it declares is a :class:`BadFile` too, by one rule for every format
+(:mod:`tracktion_catalog.adapters.extent`): ``truncated: 12.0 s of 20.0 s present``. Rejected, not cataloged with
+the shorter length, because a cut-off copy is a broken file the DJ should replace, not a shorter recording.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from typing import Any, BinaryIO
 
 import mutagen
 from mutagen.aiff import AIFF
-from mutagen.mp3 import MPEGInfo
 from mutagen.wave import WAVE
 
-from tracktion_catalog.adapters.containers import read_aiff_text, read_riff_info
-from tracktion_catalog.domain.audio import truncation
+from tracktion_catalog.adapters.containers import mp4_cut_short, read_aiff_text, read_riff_info
+from tracktion_catalog.adapters.extent import missing_audio
+from tracktion_catalog.domain.audio import unterminated
 from tracktion_catalog.domain.facts import AudioFacts
 from tracktion_catalog.domain.tags import pick_tags
 from tracktion_catalog.errors import BadFile
@@ -33,7 +37,9 @@ def read_audio(stream: BinaryIO, size: int) -> AudioFacts:
     """
     parsed = _parse(stream)
     info = parsed.info
-    _check_complete(info, size)
+    problem = missing_audio(parsed, stream, size)
+    if problem is not None:
+        raise BadFile(problem)
     raw = _flatten(parsed.tags)
     if isinstance(parsed, WAVE | AIFF):
         container = read_riff_info(stream) if isinstance(parsed, WAVE) else read_aiff_text(stream)
@@ -52,6 +58,8 @@ def _parse(stream: BinaryIO) -> Any:
     try:
         parsed = mutagen.File(stream, easy=True)
     except mutagen.MutagenError as exc:
+        if mp4_cut_short(stream):  # cut off before its index: mutagen only says "not a MP4 file"
+            raise BadFile(unterminated(None)) from exc
         raise BadFile(f"not readable as audio: {_reason(exc)}") from exc
     except Exception as exc:  # mutagen lets low-level parse errors of corrupt headers escape
         raise BadFile(f"not readable as audio: corrupt header ({type(exc).__name__}: {_reason(exc)})") from exc
@@ -64,17 +72,6 @@ def _parse(stream: BinaryIO) -> Any:
 
 def _reason(exc: BaseException) -> str:
     return str(exc).strip() or type(exc).__name__
-
-
-def _check_complete(info: Any, size: int) -> None:
-    """MP3 only: a Xing/Info header that promises more audio than the file holds means the copy was cut off."""
-    if not isinstance(info, MPEGInfo) or not info.length or not info.bitrate:
-        return
-    expected = info.length * info.bitrate / 8
-    actual = size - int(getattr(info, "frame_offset", 0))
-    problem = truncation(expected, actual)
-    if problem is not None:
-        raise BadFile(problem)
 
 
 def _flatten(tags: Any) -> dict[str, list[str]]:
