@@ -9,6 +9,7 @@ pay for the database migrations tool, the analysis (numpy) or the server drivers
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import version
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from tracktion.commands import graph as graph_commands
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.commands import ui as ui_command
-from tracktion.console import err, fail, name, run
+from tracktion.console import err, fail, name, run, settings_problem
 
 __all__ = ["app", "main"]
 
@@ -105,4 +106,11 @@ app.command("ui")(ui_command.ui)  # the web UI and JSON API (imports FastAPI onl
 
 
 def main() -> None:
-    app()
+    """The ``tracktion`` command; settings the environment got wrong end it with one line and status 2."""
+    try:
+        app()
+    except Exception as exc:
+        problem = settings_problem(exc)
+        if problem is None:
+            raise
+        sys.exit(fail(problem).exit_code)

@@ -38,7 +38,7 @@ from rich.text import Text
 
 from tracktion_shared.errors import TracktionError
 
-__all__ = ["ESCAPE_STYLE", "err", "fail", "name", "out", "run", "visible", "warn"]
+__all__ = ["ESCAPE_STYLE", "err", "fail", "name", "out", "run", "settings_problem", "visible", "warn"]
 
 T = TypeVar("T")
 
@@ -93,6 +93,42 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def warn(message: str) -> None:
     """Print ``warning: message`` on stderr; ``message`` is plain text, like :func:`fail`'s."""
     err.print(Text.assemble(("warning:", "yellow"), " ", name(message)))
+
+
+def settings_problem(exc: BaseException) -> str | None:
+    """One line for settings that refused the environment (a pydantic ``ValidationError`` of a settings class),
+    naming each variable; None for any other exception.
+
+    Settings are read wherever a command first needs them, so the CLI's entry point asks this of whatever escapes
+    a command. The rejected value is never shown: it may be a token or a URL with a password.
+    """
+    from pydantic import ValidationError  # noqa: PLC0415 -- only when something failed; --help must not load pydantic
+
+    if not isinstance(exc, ValidationError):
+        return None
+    model = _settings_class(exc.title)
+    if model is None:
+        return None
+    prefix = str(model.model_config.get("env_prefix", ""))
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        variable = (prefix + "_".join(str(part) for part in error["loc"])).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(message if variable in message else f"{variable}: {message}")
+    return "; ".join(problems)
+
+
+def _settings_class(title: str) -> Any:
+    """The settings class (a ``BaseSettings`` subclass, any service's) whose name a ValidationError carries."""
+    from pydantic_settings import BaseSettings  # noqa: PLC0415
+
+    pending: list[type] = [BaseSettings]
+    while pending:
+        cls = pending.pop()
+        if cls is not BaseSettings and cls.__name__ == title:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
 
 
 def run(work: Coroutine[Any, Any, T]) -> T:

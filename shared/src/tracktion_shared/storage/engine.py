@@ -10,6 +10,10 @@ included, as atomic as a PostgreSQL one. The BEGIN is IMMEDIATE: a deferred tran
 must upgrade its lock, and when another writer holds it SQLite fails at once ("database is locked") instead of
 waiting out the busy timeout. Taking the write lock up front makes concurrent writers queue; WAL readers of other
 connections are not blocked by it.
+
+A SQLite file that is not a database (overwritten, or some other file at that path) fails the first statement of
+every connection; that becomes one :class:`~tracktion_shared.errors.ConfigError` naming the file and what to do,
+instead of a driver traceback that names neither.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from tracktion_shared.errors import ConfigError
 from tracktion_shared.storage.urls import async_url, ensure_sqlite_directory
 
 __all__ = ["make_engine"]
 
 _PG_CONNECT_TIMEOUT = 10  # seconds; libpq waits forever by default when the server does not answer
+#: what SQLite says when a file is not a database (SQLITE_NOTADB) or its header is damaged (SQLITE_CORRUPT)
+_NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
 
 
 def make_engine(
@@ -50,11 +57,13 @@ def make_engine(
         connect_args["connect_timeout"] = _PG_CONNECT_TIMEOUT
     engine = create_async_engine(target, pool_pre_ping=True, echo=echo, connect_args=connect_args)
     if is_sqlite:
-        _configure_sqlite(engine, busy_timeout=sqlite_busy_timeout, foreign_keys=sqlite_foreign_keys)
+        _configure_sqlite(
+            engine, target.database or "", busy_timeout=sqlite_busy_timeout, foreign_keys=sqlite_foreign_keys
+        )
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, path: str, *, busy_timeout: float, foreign_keys: bool) -> None:
     pragmas = [
         f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}",
         "PRAGMA journal_mode = WAL",
@@ -67,6 +76,13 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float, foreign_keys:
         try:
             for pragma in pragmas:
                 cursor.execute(pragma)
+        except Exception as exc:
+            if any(phrase in str(exc) for phrase in _NOT_A_DATABASE):
+                raise ConfigError(
+                    f"{path} is not a SQLite database ({exc}): move it aside to start a new catalog, or set "
+                    "TRACKTION_DATA_DIR (or TRACKTION_DATABASE_URL) to another place"
+                ) from exc
+            raise
         finally:
             cursor.close()
 

@@ -8,6 +8,7 @@ chosen here, once, so every other module can take the user's URL as it is. A sch
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +69,19 @@ def sync_url(url: str) -> URL:
 
 
 def ensure_sqlite_directory(url: URL) -> None:
-    """Create the directory a SQLite file will live in (SQLite creates the file, not its parents)."""
-    if url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    """Create the directory a SQLite file will live in (SQLite creates the file, not its parents).
+
+    A directory that cannot be created (a parent is a regular file, permission denied) or written (SQLite's WAL
+    needs to create files beside the database, even to read it) is a :class:`ConfigError` naming the setting to
+    change, not an ``OSError`` traceback (or SQLite's "unable to open database file", which names nothing).
+    """
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    folder = Path(url.database).parent
+    advice = "set TRACKTION_DATA_DIR (or TRACKTION_DATABASE_URL) to a directory you can write"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {folder} for the catalog database ({exc.strerror or exc}): {advice}") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{folder}, where the catalog database lives, is not writable: {advice}")
