@@ -257,12 +257,20 @@ class TracklistFound(Message):
 
 
 class TracklistNotFound(Message):
-    """No tracklist: none exists, or the site blocked us (``blocked``; then it is retried later)."""
+    """No tracklist: none exists, or the look-up could not be made and is deferred, not lost.
+
+    ``blocked``: the site answered with a block page; ``unreachable``: it could not be reached at all (offline, DNS,
+    timeouts). Either says nothing about whether the set has a tracklist: the catalog records the look-up as due
+    again from ``retry_after`` (None: at once) and asks for it on a later scan. Both fields are optional with
+    defaults, so a body from an older build still validates (schema version 1 either way).
+    """
 
     type: Literal["tracklist.not_found"] = "tracklist.not_found"
     recording_id: UUID
     reason: str
     blocked: bool = False
+    unreachable: bool = False
+    retry_after: datetime | None = None
 
 
 MESSAGE_TYPES: dict[str, type[Message]] = {

@@ -85,7 +85,8 @@ ANALYSIS_SECONDS = Histogram(
 )
 TRACKLIST_LOOKUPS = Counter(
     "tracktion_tracklist_lookups",
-    "Tracklist look-ups of long recordings by outcome: found, not_found, blocked (the site refused us).",
+    "Tracklist look-ups of long recordings by outcome: found, not_found, blocked (the site refused us), "
+    "deferred (the site was unreachable).",
     ["outcome"],
 )
 OUTBOX_BACKLOG = Gauge(

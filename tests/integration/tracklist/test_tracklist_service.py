@@ -1,7 +1,8 @@
 """The tracklist consumer end to end: the real InProcessBus and MemoryCache, a local stand-in for the site.
 
 A ``RecordingCataloged`` for a long recording goes in; a ``TracklistFound`` (with a cue sheet on disk) or a
-``TracklistNotFound`` comes out, and a block page turns into growing retries and finally a dead letter.
+``TracklistNotFound`` comes out, and a block page into a blocked look-up with a time to try again, after which the
+site is not asked until the cool-down has passed (tests/integration/tracklist/test_tracklist_breaker.py: offline).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -21,9 +23,8 @@ from werkzeug import Response
 from tracktion_shared.bus import InProcessBus, RetryPolicy
 from tracktion_shared.cache import MemoryCache
 from tracktion_shared.config import Settings
-from tracktion_shared.errors import TemporaryError
 from tracktion_shared.messages import Message, RecordingCataloged, TracklistFound, TracklistNotFound
-from tracktion_tracklist import TracklistBlocked, TracklistSettings, register, service
+from tracktion_tracklist import TracklistSettings, register, service
 from tracktion_tracklist.jobs.lookup import TracklistLookup
 
 TRACKLIST_PATH = "/tracklist/abc123/test-dj-other-dj-fabric-london-2024-03-09.html"
@@ -220,67 +221,61 @@ async def test_a_name_without_words_is_not_found_without_asking(
     assert site.log == []
 
 
-async def test_block_retries_with_growing_delays_then_dead_letters(
+async def test_a_block_is_reported_as_blocked_with_a_retry_time_and_acknowledged(
     site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path
 ) -> None:
     site.expect_request("/search/result.php").respond_with_response(html("ip-block.html"))
-    settings = site_settings.model_copy(update={"block_delay": 0.05, "block_delay_max": 0.15})
-    async with running(settings) as (bus, recorder):
+    async with running(site_settings) as (bus, recorder):
+        before = datetime.now(UTC)
         await bus.publish(recording(audio(tmp_path)))
         await settle(bus)
-        dead = await bus.dead_letters("tracklist")
-    assert len(dead) == 1
-    assert "captcha" in dead[0].reason
-    assert dead[0].attempts == 3
-    blocked = recorder.of(TracklistNotFound)
-    assert len(blocked) == 3
-    assert all(isinstance(m, TracklistNotFound) and m.blocked for m in blocked)
+        assert await bus.dead_letters("tracklist") == []  # deferred, not retried into the ground nor lost
+    [blocked] = recorder.of(TracklistNotFound)
+    assert isinstance(blocked, TracklistNotFound)
+    assert (blocked.blocked, blocked.unreachable) == (True, False)
+    assert "captcha" in blocked.reason
+    assert blocked.retry_after is not None
+    assert before + timedelta(seconds=29) <= blocked.retry_after <= datetime.now(UTC) + timedelta(seconds=31)
     assert recorder.of(TracklistFound) == []
-    assert len(site.log) == 3  # one search per attempt, the block page never taken for "no results"
+    assert len(site.log) == 1  # the block page never taken for "no results"
 
 
-async def test_block_then_recovery(site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path) -> None:
+async def test_blocked_lookups_do_not_ask_the_site_until_the_cool_down_then_recover(
+    site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path
+) -> None:
+    site.expect_ordered_request("/search/result.php").respond_with_response(html("js-challenge.html"))
     site.expect_ordered_request("/search/result.php").respond_with_response(html("cloudflare-turnstile.html"))
     site.expect_ordered_request("/search/result.php").respond_with_response(html("search-results.html"))
     site.expect_ordered_request(TRACKLIST_PATH).respond_with_response(html("tracklist-small.html"))
-    settings = site_settings.model_copy(update={"block_delay": 0.05})
-    async with running(settings) as (bus, recorder):
-        await bus.publish(recording(audio(tmp_path)))
-        await settle(bus)
-    kinds = [(type(m).__name__, getattr(m, "blocked", None)) for m in recorder.messages]
-    assert kinds == [("TracklistNotFound", True), ("TracklistFound", None)]
-
-
-async def test_blocked_lookup_backs_off_without_asking_the_site(
-    site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path
-) -> None:
-    site.expect_request("/search/result.php").respond_with_response(html("js-challenge.html"))
     now = [1000.0]
     bus = InProcessBus()
     recorder = Recorder()
-    bus.subscribe("recorder", [TracklistNotFound], recorder.handle)
+    bus.subscribe("recorder", [TracklistFound, TracklistNotFound], recorder.handle)
     await bus.start()
     try:
         job = TracklistLookup(bus, MemoryCache(), site_settings, clock=lambda: now[0])
-        delays = []
+        await job.handle(recording(audio(tmp_path)))  # block: open for block_delay (30 s)
         for _ in range(3):
-            with pytest.raises(TracklistBlocked) as caught:
-                await job.handle(recording(audio(tmp_path)))
-            assert caught.value.kind == "js-challenge"
-            assert isinstance(caught.value, TemporaryError)
-            delays.append(caught.value.delay)
-            requests = len(site.log)
-            now[0] += 1  # still inside the back-off window: no request, the remaining wait
-            with pytest.raises(TracklistBlocked) as again:
-                await job.handle(recording(audio(tmp_path)))
-            assert len(site.log) == requests
-            assert again.value.delay == pytest.approx(caught.value.delay - 1)
-            now[0] += 10_000
-        assert delays == [30.0, 60.0, 120.0]  # doubling from block_delay, capped at block_delay_max
+            now[0] += 9
+            await job.handle(recording(audio(tmp_path)))  # still open: deferred without a request
+        assert len(site.log) == 1
+        now[0] += 4  # 31 s after the block: one trial, blocked again, open for twice as long
+        await job.handle(recording(audio(tmp_path)))
+        assert len(site.log) == 2
+        now[0] += 59
+        await job.handle(recording(audio(tmp_path)))
+        assert len(site.log) == 2
+        now[0] += 2
+        await job.handle(recording(audio(tmp_path)))  # the trial is answered: closed, the look-up done
+        assert job.breaker.state(job.host) == "closed"
         await asyncio.wait_for(bus.wait_idle(), 5)
     finally:
         await bus.close()
-    assert len(recorder.messages) == 3
+    assert len(site.log) == 4
+    kinds = [(type(m).__name__, getattr(m, "blocked", None)) for m in recorder.messages]
+    assert kinds == [("TracklistNotFound", True)] * 6 + [("TracklistFound", None)]
+    waits = [m.retry_after for m in recorder.messages if isinstance(m, TracklistNotFound)]
+    assert all(w is not None for w in waits)
 
 
 def test_entry_point_names_main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -54,6 +55,12 @@ SAMPLES: list[messages.Message] = [
         tracks=[messages.TracklistTrack(position=1, artist="A", title="T", start_seconds=None)],
     ),
     messages.TracklistNotFound(recording_id=uuid.uuid4(), reason="blocked: captcha", blocked=True),
+    messages.TracklistNotFound(
+        recording_id=uuid.uuid4(),
+        reason="www.1001tracklists.com unreachable: ConnectError",
+        unreachable=True,
+        retry_after=datetime(2026, 3, 9, 21, 30, tzinfo=UTC),
+    ),
 ]
 
 
@@ -66,6 +73,15 @@ def test_round_trip(message: messages.Message) -> None:
     decoded = messages.decode(messages.encode(message))
     assert decoded == message
     assert type(decoded) is type(message)
+
+
+def test_a_not_found_from_before_the_deferral_fields_still_reads() -> None:
+    body = json.dumps(
+        {"type": "tracklist.not_found", "recording_id": str(uuid.uuid4()), "reason": "x", "blocked": True}
+    )
+    decoded = messages.decode(body.encode())
+    assert isinstance(decoded, messages.TracklistNotFound)
+    assert (decoded.blocked, decoded.unreachable, decoded.retry_after) == (True, False, None)
 
 
 def test_follow_up_keeps_the_journey() -> None:

@@ -9,10 +9,12 @@
     │       └── CueWriteError          the .cue cannot be written where it must go (never somewhere else instead)
     └── TemporaryError(delay)
         ├── SiteUnavailable            connection errors, timeouts, 429/5xx that outlived the client's retries
+        │   └── SiteDeferred           not even asked: the host's circuit breaker is open after such a failure
         └── TracklistBlocked           the site showed a captcha/challenge page; retried later with growing delays
 
-A block is never a "no tracklist" answer: it says nothing about whether the set has a tracklist, so the message is
-retried later instead of being recorded as not found. Foreign errors (httpx, OS) are translated into these at the
+A block or an unreachable site is never a "no tracklist" answer: it says nothing about whether the set has a
+tracklist, so the look-up is recorded as deferred (blocked or unreachable, with a time to try again) and the catalog
+asks for it again on a later scan. Foreign errors (httpx, OS) are translated into these at the
 edge that meets them (``adapters/``), so callers handle one tree.
 """
 
@@ -25,6 +27,7 @@ __all__ = [
     "ImportFormatError",
     "PageFormatError",
     "PageNotFound",
+    "SiteDeferred",
     "SiteUnavailable",
     "TracklistBlocked",
     "TracklistError",
@@ -57,6 +60,10 @@ class CueWriteError(TracklistError):
 
 class SiteUnavailable(TemporaryError):
     """The site did not answer usefully after the client's own retries; try the message again later."""
+
+
+class SiteDeferred(SiteUnavailable):
+    """The host's circuit breaker is open: no request was made; ``delay`` is the rest of its cool-down."""
 
 
 class TracklistBlocked(TemporaryError):

@@ -3,6 +3,12 @@
 Kept apart from the shared :class:`~tracktion_shared.config.Settings` (bus, cache, logging) because only this service
 reads them. Every default is polite to the site: one request per host every 3 seconds, a week of caching, a few
 retries with growing waits.
+
+When the site is unreachable (no network, DNS failure, connection refused, timed out) the look-ups are deferred,
+not retried into the ground: a per-host circuit breaker fails further look-ups at once for
+``TRACKTION_TRACKLIST_BREAKER_COOLDOWN`` seconds (default 300), doubling per failed trial up to
+``TRACKTION_TRACKLIST_BREAKER_COOLDOWN_MAX`` (default 3600); a block page opens it for ``block_delay`` (900)
+doubling to ``block_delay_max`` (6 h). The catalog re-requests deferred look-ups on a later scan.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ class TracklistSettings(BaseSettings):
     user_agent: str = DEFAULT_USER_AGENT
     match_threshold: float = Field(default=0.7, ge=0, le=1, description="lowest score a search result may have")
     block_delay: float = Field(default=900.0, gt=0, description="first wait after a block page; doubles per block")
+    breaker_cooldown: float = Field(
+        default=300.0, gt=0, description="seconds look-ups are deferred after the site was unreachable; doubles"
+    )
+    breaker_cooldown_max: float = Field(default=3600.0, gt=0, description="longest cool-down when unreachable")
     block_delay_max: float = Field(default=6 * 3600.0, gt=0)
     cue_dir: Path | None = Field(
         default=None, description="write cue sheets here, mirroring the library, instead of beside the audio"

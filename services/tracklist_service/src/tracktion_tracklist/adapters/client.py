@@ -1,10 +1,16 @@
 """The HTTP client for 1001tracklists: polite, patient, cached, and honest about blocks.
 
 * **Timeouts** are explicit (connect and read separately); a read that stalls is a transient error.
-* **Retries** (tenacity): connection errors, timeouts, 429 and 5xx are tried again up to ``max_attempts`` times with
-  exponential backoff and full jitter (so many workers do not retry in lockstep). A ``Retry-After`` header sets the
-  wait (at least); one longer than ``retry_after_max`` ends the tries at once, because the message as a whole will
-  be retried later by the bus anyway. Whatever is left then becomes :class:`SiteUnavailable` (temporary).
+* **Retries** (tenacity): read timeouts, dropped connections, 429 and 5xx are tried again up to ``max_attempts``
+  times with exponential backoff and full jitter (so many workers do not retry in lockstep). A ``Retry-After`` header
+  sets the wait (at least); one longer than ``retry_after_max`` ends the tries at once. Whatever is left then becomes
+  :class:`SiteUnavailable` (temporary). A failure to connect at all (connection refused, DNS failure, connect
+  timeout) is not retried: the network or the site is plainly down, and waiting 2 + 4 + 8 s per request changes
+  nothing but the time a scan takes.
+* **Circuit breaker** (optional, per host, shared by the service's clients): after an unreachable host (connect
+  failure, or retries spent) or a block page, :class:`~tracktion_tracklist.adapters.breaker.HostBreaker` opens and
+  every further fetch for that host raises :class:`SiteDeferred` at once -- no request, no retry sleep, and callers
+  already waiting for a rate-limit slot give up too -- until its cool-down has passed; then one trial request.
 * **Rate limit**: every attempt (retries included) waits for its slot in a per-host :class:`HostRateLimiter`.
 * **Identity**: a browser's User-Agent and Accept headers; cookies persist in the jar given (one per service
   process, so a session cookie the site sets is sent back on later look-ups).
@@ -33,16 +39,17 @@ from typing import Self
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
 from tracktion_shared.cache import Cache
+from tracktion_tracklist.adapters.breaker import HostBreaker
 from tracktion_tracklist.adapters.ratelimit import HostRateLimiter
 from tracktion_tracklist.domain._html import load_html
 from tracktion_tracklist.domain.blocks import classify_soup
 from tracktion_tracklist.domain.models import Blocked, SearchCandidate, Tracklist
 from tracktion_tracklist.domain.pages import parse_search_page, parse_tracklist_page
-from tracktion_tracklist.errors import PageNotFound, SiteUnavailable
+from tracktion_tracklist.errors import PageNotFound, SiteDeferred, SiteUnavailable
 from tracktion_tracklist.settings import TracklistSettings
 
 __all__ = ["CACHE_PREFIX", "Page", "TracklistClient", "cache_key", "parse_retry_after"]
@@ -78,6 +85,13 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
+def _worth_retrying(exc: BaseException) -> bool:
+    """429/5xx and a connection that broke or stalled are retried; not connecting at all is not (offline)."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return False
+    return isinstance(exc, _Transient | httpx.TransportError)
+
+
 class _StopOnLongRetryAfter(stop_base):
     """Stop at once when the server asks for a longer pause than we are willing to wait inside one message."""
 
@@ -109,8 +123,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class TracklistClient:
     """One polite session with the site. Use as ``async with TracklistClient(settings, cache=...) as client``.
 
-    ``limiter`` and ``cookies`` may be shared between clients (the service keeps one of each per process);
-    ``transport`` and ``sleep`` are for tests.
+    ``limiter``, ``breaker`` and ``cookies`` may be shared between clients (the service keeps one of each per
+    process); without a ``breaker`` every fetch asks the site (the CLI's one-off commands). ``transport`` and
+    ``sleep`` are for tests.
     """
 
     def __init__(
@@ -119,6 +134,7 @@ class TracklistClient:
         *,
         cache: Cache | None = None,
         limiter: HostRateLimiter | None = None,
+        breaker: HostBreaker | None = None,
         cookies: httpx.Cookies | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -128,6 +144,7 @@ class TracklistClient:
         self.base_url = settings.base_url
         self.cache = cache
         self.limiter = limiter or HostRateLimiter(settings.request_interval)
+        self.breaker = breaker
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.requests_made = 0
@@ -182,13 +199,14 @@ class TracklistClient:
     async def fetch(self, url: str, *, form: Mapping[str, str] | None = None) -> Page:
         """GET ``url`` (POST ``form`` when given) through cache, rate limit and retries.
 
-        Raises :class:`SiteUnavailable` when the retries are spent and :class:`PageNotFound` for 404/410.
+        Raises :class:`SiteUnavailable` when the retries are spent (:class:`SiteDeferred` when the breaker is open)
+        and :class:`PageNotFound` for 404/410.
         """
         key = cache_key(url, form)
         cached = await self._cached(key)
         if cached is not None:
             return cached
-        page = await self._fetch_with_retries(url, form)
+        page = await self._fetch_through_breaker(url, form)
         if page.blocked is None and page.status == 200 and not page.truncated and self.cache is not None:
             body = {"url": page.url, "status": page.status, "text": page.text, "at": time.time()}
             await self.cache.set(key, json.dumps(body).encode(), ttl=self.settings.cache_ttl)
@@ -207,11 +225,67 @@ class TracklistClient:
             log.warning("ignoring an unreadable cache entry %s", key[:200])
             return None
 
+    async def _fetch_through_breaker(self, url: str, form: Mapping[str, str] | None) -> Page:
+        """:meth:`_fetch_with_retries`, unless the host's breaker is open; what happens opens or closes it."""
+        breaker, host = self.breaker, _host(url)
+        if breaker is None:
+            return await self._fetch_with_retries(url, form)
+        wait = breaker.before(host)
+        if wait > 0:
+            raise SiteDeferred(f"{host} unreachable; not asking again for {wait:.0f} s", delay=wait)
+        trial = breaker.state(host) == "half-open"  # this fetch holds the one trial after a cool-down
+        try:
+            page = await self._fetch_with_retries(url, form)
+        except SiteDeferred:
+            if trial:
+                breaker.release(host)
+            raise
+        except SiteUnavailable as exc:
+            self.limiter.reset(host)  # the look-ups that gave up waiting leave no reserved slots behind
+            initial = max(self.settings.breaker_cooldown, exc.delay or 0.0)
+            delay = breaker.failed(host, str(exc), initial=initial, maximum=self.settings.breaker_cooldown_max)
+            raise SiteUnavailable(str(exc), delay=delay) from exc
+        except PageNotFound:
+            breaker.succeeded(host)  # the site answered; there is just no such page
+            raise
+        except BaseException:
+            if trial:
+                breaker.release(host)
+            raise
+        if page.blocked is None:
+            breaker.succeeded(host)
+        else:
+            self.limiter.reset(host)
+            first, most = self.settings.block_delay, self.settings.block_delay_max
+            breaker.failed(host, page.blocked.describe(), initial=first, maximum=most, blocked=True)
+        return page
+
+    async def _wait_for_slot(self, host: str) -> None:
+        """The rate limiter's slot for ``host``; given up on (:class:`SiteDeferred`) as soon as the breaker opens."""
+        breaker = self.breaker
+        if breaker is None:
+            await self.limiter.wait(host)
+            return
+        if (left := breaker.remaining(host)) > 0:  # opened while this fetch slept between two tries
+            raise SiteDeferred(f"{host} unreachable; not asking again for {left:.0f} s", delay=left)
+        slot = asyncio.ensure_future(self.limiter.wait(host))
+        opened = asyncio.ensure_future(breaker.opened(host).wait())
+        try:
+            await asyncio.wait((slot, opened), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (slot, opened):
+                task.cancel()
+            await asyncio.gather(slot, opened, return_exceptions=True)
+        if not slot.cancelled() and slot.exception() is None:
+            return
+        left = breaker.remaining(host)
+        raise SiteDeferred(f"{host} unreachable; not asking again for {left:.0f} s", delay=left)
+
     async def _fetch_with_retries(self, url: str, form: Mapping[str, str] | None) -> Page:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts) | _StopOnLongRetryAfter(self.settings.retry_after_max),
             wait=self._wait,
-            retry=retry_if_exception_type((_Transient, httpx.TransportError)),
+            retry=retry_if_exception(_worth_retrying),
             sleep=self._sleep,
             reraise=True,
             before_sleep=self._log_retry,
@@ -231,7 +305,7 @@ class TracklistClient:
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     async def _fetch_once(self, url: str, form: Mapping[str, str] | None) -> Page:
-        await self.limiter.wait(_host(url))
+        await self._wait_for_slot(_host(url))
         self.requests_made += 1
         method = "POST" if form else "GET"
         async with self._http.stream(method, url, data=dict(form) if form else None) as response:
@@ -252,8 +326,8 @@ class TracklistClient:
             blocked = Blocked("forbidden", "HTTP 403 from the site")
         if blocked is None and status >= 400:
             raise SiteUnavailable(f"{_host(url)} answered HTTP {status}")
-        if blocked is not None:
-            log.warning("%s: %s", url, blocked.describe())
+        if blocked is not None:  # with a breaker, it logs the outage once (as a warning) for every look-up
+            log.log(logging.INFO if self.breaker else logging.WARNING, "%s: %s", url, blocked.describe())
         return Page(url=final_url, status=status, text=text, truncated=truncated, blocked=blocked)
 
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:

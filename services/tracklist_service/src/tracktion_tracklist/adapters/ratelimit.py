@@ -44,6 +44,11 @@ class HostRateLimiter:
             await self._sleep(delay)
         return delay
 
+    def reset(self, host: str) -> None:
+        """Forget the slots reserved for ``host`` by callers that gave up waiting (its breaker opened): the next
+        request, a trial after the cool-down, waits one interval, not for a queue of look-ups that never ran."""
+        self._next[host] = self._clock() + self.interval
+
     def defer(self, host: str, seconds: float) -> None:
         """Push ``host``'s next slot at least ``seconds`` into the future (after a Retry-After, say)."""
         self._next[host] = max(self._next.get(host, 0.0), self._clock() + seconds)
