@@ -214,6 +214,36 @@ class MetadataRepository:
             )
             self._touched.add(recording_id)
 
+    async def having(
+        self, key: str, values: Collection[str], recording_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """Those of ``recording_ids`` whose ``key`` has one of ``values`` (recording id -> value), in one query.
+
+        A rescan asks this for every page of unchanged files, and nearly always finds nothing.
+        """
+        if not recording_ids or not values:
+            return {}
+        statement = select(MetadataEntry.recording_id, MetadataEntry.value).where(
+            MetadataEntry.key == key,
+            MetadataEntry.value.in_(set(values)),
+            MetadataEntry.recording_id.in_(set(recording_ids)),
+        )
+        return {recording_id: value for recording_id, value in await self._session.execute(statement)}
+
+    async def get_many(
+        self, recording_ids: Collection[uuid.UUID], keys: Collection[str]
+    ) -> dict[uuid.UUID, dict[str, str]]:
+        """These ``keys`` of several recordings (recording id -> ``key -> value``; a recording without any: absent)."""
+        if not recording_ids or not keys:
+            return {}
+        statement = select(MetadataEntry.recording_id, MetadataEntry.key, MetadataEntry.value).where(
+            MetadataEntry.recording_id.in_(set(recording_ids)), MetadataEntry.key.in_(set(keys))
+        )
+        found: dict[uuid.UUID, dict[str, str]] = {}
+        for recording_id, key, value in await self._session.execute(statement):
+            found.setdefault(recording_id, {})[key] = value
+        return found
+
     async def get_all(self, recording_id: uuid.UUID) -> dict[str, str]:
         statement = (
             select(MetadataEntry.key, MetadataEntry.value)

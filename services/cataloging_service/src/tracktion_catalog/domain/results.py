@@ -8,12 +8,24 @@ the timeline as compact JSON, so any client can read them without knowing the me
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tracktion_catalog.domain.tags import decimal_text
 from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, TracklistFound, TracklistNotFound
 
-__all__ = ["ANALYSIS_KEYS", "TRACKLIST_KEYS", "analysis_values", "failure_values", "lookup_values", "track_rows"]
+__all__ = [
+    "ANALYSIS_KEYS",
+    "DEFERRED_LOOKUPS",
+    "REREQUEST_LEASE",
+    "TRACKLIST_KEYS",
+    "analysis_values",
+    "failure_values",
+    "lookup_due",
+    "lookup_values",
+    "timestamp_text",
+    "track_rows",
+]
 
 #: every metadata key an analysis writes; a new result replaces all of them (stale keys are removed)
 ANALYSIS_KEYS = (
@@ -34,7 +46,13 @@ ANALYSIS_KEYS = (
     "timeline",
 )
 #: every metadata key a tracklist look-up writes
-TRACKLIST_KEYS = ("tracklist_status", "tracklist_source", "tracklist_url", "tracklist_reason")
+TRACKLIST_KEYS = ("tracklist_status", "tracklist_source", "tracklist_url", "tracklist_reason", "tracklist_retry_after")
+#: ``tracklist_status`` values of a look-up that could not be made (the site blocked us / could not be reached): not
+#: an answer, so the look-up is due again from ``tracklist_retry_after`` (absent: at once) and a later scan asks again
+DEFERRED_LOOKUPS = ("blocked", "deferred")
+#: after asking again, the look-up is not asked for again for this long: a second scan while the answer is on its way
+#: does not ask twice, and a request that got lost (the tracklist stage not running) is asked again after it
+REREQUEST_LEASE = timedelta(hours=1)
 
 
 def analysis_values(message: AnalysisCompleted) -> dict[str, str]:
@@ -65,10 +83,30 @@ def lookup_values(message: TracklistFound | TracklistNotFound) -> dict[str, str]
                 values["tracklist_url"] = message.url
             return values
         case TracklistNotFound():
-            return {
-                "tracklist_status": "blocked" if message.blocked else "not_found",
-                "tracklist_reason": message.reason,
-            }
+            status = "blocked" if message.blocked else "deferred" if message.unreachable else "not_found"
+            values = {"tracklist_status": status, "tracklist_reason": message.reason}
+            if status in DEFERRED_LOOKUPS and message.retry_after is not None:
+                values["tracklist_retry_after"] = timestamp_text(message.retry_after)
+            return values
+
+
+def timestamp_text(when: datetime) -> str:
+    """A moment as ISO-8601 UTC text, to the second: ``2026-03-09T21:30:00+00:00``."""
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def lookup_due(status: str | None, retry_after: str | None, now: datetime) -> bool:
+    """Whether a deferred look-up should be asked for again at ``now`` (an unreadable time counts as passed)."""
+    if status not in DEFERRED_LOOKUPS:
+        return False
+    if not retry_after:
+        return True
+    try:
+        when = datetime.fromisoformat(retry_after)
+    except ValueError:
+        return True
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)) <= now
 
 
 def track_rows(message: TracklistFound) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """FileDiscovered / FileChanged: catalog the file at ``path``, unless it is exactly what the catalog already has.
 
-Unchanged (same size and mtime as when last read): only "this scan saw it" is recorded, batched, no read at all.
+Unchanged (same size and mtime as when last read): only "this scan saw it" is recorded, batched, no read at all
+(plus a new request for a deferred tracklist look-up that is due).
 Otherwise the file is read outside any transaction (stat, tags, one hash pass in a worker thread, several files at
 once) and the result is recorded with the files read at the same time, in one transaction per batch
 (:mod:`~tracktion_catalog.jobs.recorder`); a bad file becomes a ``failed`` row, which acknowledges the message.
@@ -24,6 +25,7 @@ async def handle_file_event(
     (a first delivery may have committed and then failed to publish), so this returns with the follow-ups sent."""
     async with ctx.locks.hold(message.path):
         if await unchanged.confirm(message):
+            await ctx.announce()  # a due tracklist look-up the confirmation asked for again
             return
         inspection = await ctx.read(message.path)
         await recorder.record(message, inspection)

@@ -1,6 +1,7 @@
 """FilesScanned: a page of what a scan found, sorted in one transaction into "seen, unchanged" and "to read".
 
-Unchanged files (same size and mtime as when last read) are only marked as seen by the scan. Every other file of the
+Unchanged files (same size and mtime as when last read) are only marked as seen by the scan (and a deferred tracklist
+look-up of theirs that is due is asked for again, :mod:`~tracktion_catalog.jobs.lookups_due`). Every other file of the
 page becomes a ``FileDiscovered`` of the same scan, put in the outbox with the page's inbox claim, so it is sent
 exactly once and then read and recorded on its own like any discovery (a bad file fails alone, a big one holds up
 nothing else). A redelivered page finds its claim taken and does nothing.
@@ -13,6 +14,7 @@ import uuid
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.lookups_due import request_due_lookups
 from tracktion_shared.messages import FileDiscovered, FilesScanned
 from tracktion_shared.storage import UnitOfWork
 from tracktion_shared.tracing import inject_context
@@ -31,11 +33,14 @@ async def sort_page(uow: UnitOfWork, message: FilesScanned) -> None:
         return
     known = await uow.files.stats_by_paths([file.path for file in message.files])
     seen: list[uuid.UUID] = []
+    recordings: set[uuid.UUID] = set()
     to_read: list[FileDiscovered] = []
     for file in message.files:
         row = known.get(file.path)
         if row is not None and is_unchanged(KnownFile.of(row), file.size, file.mtime):
             seen.append(row.id)
+            if row.recording_id is not None:
+                recordings.add(row.recording_id)
         else:
             to_read.append(
                 FileDiscovered(
@@ -47,6 +52,7 @@ async def sort_page(uow: UnitOfWork, message: FilesScanned) -> None:
                 )
             )
     await uow.files.mark_seen(seen, message.scan_id)
+    await request_due_lookups(uow, recordings)
     trace: dict[str, str] = {}
     inject_context(trace)  # every discovery continues the trace of this page
     await uow.outbox.add_many([(discovery, trace) for discovery in to_read])

@@ -22,6 +22,7 @@ from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
+from tracktion_catalog.jobs.lookups_due import request_due_lookups
 from tracktion_shared.messages import FileEvent
 from tracktion_shared.storage import Database, UnitOfWork, is_retryable
 
@@ -59,7 +60,8 @@ class UnchangedFiles:
 
 
 async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]:
-    """Which messages are about unchanged files; for those, claim them and record the scan, in three statements."""
+    """Which messages are about unchanged files; for those, claim them and record the scan, in three statements
+    (and one more that asks again for their recordings' deferred tracklist look-ups that are due)."""
     rows = await uow.files.stats_by_paths([message.path for message in messages])
     unchanged: list[FileEvent] = []
     results: list[bool] = []
@@ -76,4 +78,6 @@ async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]
             seen[message.scan_id].append(rows[message.path].id)
     for scan_id, ids in seen.items():
         await uow.files.mark_seen(ids, scan_id)
+    recordings = {rows[m.path].recording_id for m in unchanged if m.message_id in claimed}
+    await request_due_lookups(uow, {recording_id for recording_id in recordings if recording_id is not None})
     return results
