@@ -6,8 +6,11 @@ One test runs the real ``python -m tracktion`` process; the others invoke the sa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from typer.testing import CliRunner
 
 from tracktion.cli import app
 from tracktion.commands.analyze import bpm_text, key_text
-from tracktion_analysis import AnalysisResult, Mood
+from tracktion_analysis import AnalysisResult, Mood, analyse_file
+from tracktion_analysis.errors import AudioNotFound
 from tracktion_analysis.synth import Section, render
 
 
@@ -95,3 +99,42 @@ def test_a_bad_mood_model_setting(track: Path, tmp_path: Path) -> None:
     assert "TRACKTION_MOOD_MODEL" in done.stderr
     assert "no such file" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
+    """Opening a FIFO for reading waits for a writer: the real command must refuse it before opening it (a hang
+    is caught by the subprocess timeout)."""
+    fifo = tmp_path / "set.wav"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "tracktion", "analyze", str(fifo)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == ["error: set.wav: is a named pipe (FIFO), not an audio file"]
+    assert time.monotonic() - started < 60
+
+
+def test_a_device_is_refused() -> None:
+    done = CliRunner().invoke(app, ["analyze", "/dev/null"])
+    assert done.exit_code == 2
+    assert done.stderr.splitlines() == ["error: null: is a device, not an audio file"]
+
+
+def test_the_service_entry_refuses_a_fifo_too(tmp_path: Path) -> None:
+    """:func:`analyse_file` itself, so the analysis service never blocks on one either. Should it open the FIFO
+    after all, a writer opened later unblocks it (and the test fails on the message) rather than hanging."""
+    fifo = tmp_path / "pipe.flac"
+    os.mkfifo(fifo)
+    unblock = threading.Timer(20, lambda: fifo.open("wb").close())
+    unblock.daemon = True
+    unblock.start()
+    try:
+        with pytest.raises(AudioNotFound, match=r"^pipe\.flac: is a named pipe \(FIFO\), not an audio file$"):
+            analyse_file(fifo)
+    finally:
+        unblock.cancel()

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,6 +73,23 @@ class AnalysisOptions:
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:12]
 
 
+def _refuse_special_file(audio: Path) -> None:
+    """A FIFO would block the open below until something writes to it, a device would be read forever: refuse
+    anything that exists and is neither a regular file nor a directory (which the open reports) before opening."""
+    try:
+        mode = audio.stat().st_mode
+    except OSError:
+        return  # missing or refused: the open says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = "a socket"
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    raise AudioNotFound(f"{audio.name}: is {kind}, not an audio file")
+
+
 def analyse_file(path: str | os.PathLike[str], options: AnalysisOptions | None = None) -> AnalysisResult:
     """Analyse the audio file at ``path`` (any format essentia's FFmpeg decodes)."""
     options = options or AnalysisOptions()
@@ -81,6 +99,7 @@ def analyse_file(path: str | os.PathLike[str], options: AnalysisOptions | None =
         from tracktion_analysis.adapters.mood_model import check_mood_model  # noqa: PLC0415 - only with a model
 
         check_mood_model(options.mood_model)
+    _refuse_special_file(audio)
     try:
         with audio.open("rb") as handle:
             if not handle.read(1):
