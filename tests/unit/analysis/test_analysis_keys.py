@@ -158,10 +158,12 @@ def test_agreeing_estimators_keep_the_key_with_a_high_confidence() -> None:
 def test_the_reference_wins_a_close_call_between_relative_keys() -> None:
     """C major and A minor share their notes; with the profile undecided the reference breaks the tie, and the
     disagreement halves the confidence."""
-    ambiguous = {"C": 0.8, "E": 0.75, "G": 0.7, "A": 0.8, "D": 0.4, "F": 0.4, "B": 0.4}
+    ambiguous = {"C": 0.9, "E": 0.8, "G": 0.9, "A": 0.8, "D": 0.4, "F": 0.4, "B": 0.4}
     hpcp = _hpcp_for(ambiguous, 0.0)
     own = keys.estimate_key(hpcp)
     assert own is not None
+    scores = np.sort(keys.key_scores(keys.chroma_from_hpcp(hpcp)))
+    assert scores[-1] - scores[-2] < keys.REFERENCE_MARGIN  # the profile really is undecided
     other = ("C", "major") if (own.tonic, own.scale) == ("A", "minor") else ("A", "minor")
     estimate, confidence = keys.fuse_with_reference(hpcp, (other[0], other[1], 0.8))  # type: ignore[arg-type]
     assert estimate is not None

@@ -270,7 +270,7 @@ def estimate_key(
 
 
 #: how far (in z-scored correlation) tracktion's own best key must lead the reference key to overrule it
-REFERENCE_MARGIN = 0.25
+REFERENCE_MARGIN = 0.1
 
 
 def fuse_with_reference(
