@@ -27,7 +27,7 @@ from tracktion_catalog.jobs.content import record_inspection
 from tracktion_catalog.jobs.content_batch import ReadFile, record_batch
 from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.recorder import Recorder
-from tracktion_catalog.jobs.unchanged import UnchangedFiles
+from tracktion_catalog.jobs.unchanged import Confirmation, UnchangedFiles
 from tracktion_shared.messages import FileDiscovered, FileEvent, decode
 from tracktion_shared.storage import Database, FileEntry, LibraryEntry, MetadataEntry, OutboxMessage, Recording, upgrade
 
@@ -237,6 +237,13 @@ async def test_a_bad_message_among_unchanged_files_fails_alone(database: Databas
 
     answers = await asyncio.gather(*(unchanged.confirm(m) for m in messages), return_exceptions=True)
 
-    assert [answer if isinstance(answer, bool) else "error" for answer in answers] == [True, True, "error", True, True]
+    seen = Confirmation.SEEN
+    assert [answer if isinstance(answer, Confirmation) else "error" for answer in answers] == [
+        seen,
+        seen,
+        "error",
+        seen,
+        seen,
+    ]
     catalog = await snapshot(database)
     assert {path: row[5] for path, row in catalog["files"].items()} == {str(path): rescan for path in paths}

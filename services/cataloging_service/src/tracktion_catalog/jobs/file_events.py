@@ -12,7 +12,7 @@ from __future__ import annotations
 from tracktion_catalog.jobs.content import count_recorded
 from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.recorder import Recorder
-from tracktion_catalog.jobs.unchanged import UnchangedFiles
+from tracktion_catalog.jobs.unchanged import Confirmation, UnchangedFiles
 from tracktion_shared.messages import FileEvent
 
 __all__ = ["handle_file_event"]
@@ -24,8 +24,10 @@ async def handle_file_event(
     """The recorder publishes what each batch put in the outbox before it answers, redeliveries' batches included
     (a first delivery may have committed and then failed to publish), so this returns with the follow-ups sent."""
     async with ctx.locks.hold(message.path):
-        if await unchanged.confirm(message):
-            await ctx.announce()  # a due tracklist look-up the confirmation asked for again
+        confirmation = await unchanged.confirm(message)
+        if confirmation is Confirmation.SEEN_AND_ASKED:
+            await ctx.announce()  # publish the due tracklist look-up the confirmation asked for again
+        if confirmation is not Confirmation.CHANGED:
             return
         inspection = await ctx.read(message.path)
         await recorder.record(message, inspection)

@@ -31,11 +31,11 @@ _FACTS = ("tracklist_retry_after", "duration", *TAG_KEYS)
 
 async def request_due_lookups(
     uow: UnitOfWork, recording_ids: Collection[uuid.UUID], *, now: datetime | None = None
-) -> int:
-    """Queue a new look-up for each of ``recording_ids`` whose deferred look-up is due; returns how many."""
+) -> set[uuid.UUID]:
+    """Queue a new look-up for each of ``recording_ids`` whose deferred look-up is due; returns those recordings."""
     deferred = await uow.metadata.having("tracklist_status", DEFERRED_LOOKUPS, recording_ids)
     if not deferred:
-        return 0
+        return set()
     now = now or datetime.now(UTC)
     facts = await uow.metadata.get_many(list(deferred), _FACTS)
     leases: dict[uuid.UUID, dict[str, str]] = {}
@@ -59,7 +59,7 @@ async def request_due_lookups(
         )
         leases[recording_id] = {"tracklist_retry_after": timestamp_text(now + REREQUEST_LEASE)}
     await uow.metadata.upsert_many(leases)
-    return len(leases)
+    return set(leases)
 
 
 def _number(text: str | None) -> float | None:

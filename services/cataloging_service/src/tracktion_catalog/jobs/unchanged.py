@@ -14,6 +14,7 @@ handled (a path the database cannot store) fails alone instead of taking its bat
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,27 +27,36 @@ from tracktion_catalog.jobs.lookups_due import request_due_lookups
 from tracktion_shared.messages import FileEvent
 from tracktion_shared.storage import Database, UnitOfWork, is_retryable
 
-__all__ = ["UnchangedFiles"]
+__all__ = ["Confirmation", "UnchangedFiles"]
+
+
+class Confirmation(enum.Enum):
+    """What confirming a file event found: a file to read, or one only seen again (and maybe a look-up re-asked)."""
+
+    CHANGED = "changed"
+    SEEN = "seen"
+    #: seen, and its recording's deferred tracklist look-up was due: a request is in the outbox, to be published
+    SEEN_AND_ASKED = "seen_and_asked"
 
 
 class UnchangedFiles:
-    """``await confirm(message)`` -> True when the message needed nothing but "seen by this scan" (now recorded)."""
+    """``await confirm(message)`` -> CHANGED when the file must be read; otherwise "seen by this scan" is recorded."""
 
     def __init__(self, db: Database, *, max_batch: int = 500) -> None:
         self._db = db
-        self._batches: GroupCommit[FileEvent, bool] = GroupCommit(self._confirm_batch, max_batch=max_batch)
+        self._batches: GroupCommit[FileEvent, Confirmation] = GroupCommit(self._confirm_batch, max_batch=max_batch)
 
     @property
     def transactions(self) -> int:
         """How many batches were committed (for tests and logs)."""
         return self._batches.batches
 
-    async def confirm(self, message: FileEvent) -> bool:
+    async def confirm(self, message: FileEvent) -> Confirmation:
         if message.size is None or message.mtime is None:
-            return False
+            return Confirmation.CHANGED
         return await self._batches.submit(message)
 
-    async def _confirm_batch(self, messages: Sequence[FileEvent]) -> Sequence[bool | Exception]:
+    async def _confirm_batch(self, messages: Sequence[FileEvent]) -> Sequence[Confirmation | Exception]:
         try:
             return await run(self._db, lambda uow: _confirm(uow, messages))
         except Exception as exc:
@@ -54,12 +64,12 @@ class UnchangedFiles:
                 raise
             return await one_by_one(messages, self._confirm_alone)
 
-    async def _confirm_alone(self, message: FileEvent) -> bool:
+    async def _confirm_alone(self, message: FileEvent) -> Confirmation:
         [unchanged] = await run(self._db, lambda uow: _confirm(uow, [message]))
         return unchanged
 
 
-async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]:
+async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[Confirmation]:
     """Which messages are about unchanged files; for those, claim them and record the scan, in three statements
     (and one more that asks again for their recordings' deferred tracklist look-ups that are due)."""
     rows = await uow.files.stats_by_paths([message.path for message in messages])
@@ -79,5 +89,12 @@ async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[bool]
     for scan_id, ids in seen.items():
         await uow.files.mark_seen(ids, scan_id)
     recordings = {rows[m.path].recording_id for m in unchanged if m.message_id in claimed}
-    await request_due_lookups(uow, {recording_id for recording_id in recordings if recording_id is not None})
-    return results
+    asked = await request_due_lookups(uow, {recording_id for recording_id in recordings if recording_id is not None})
+    return [
+        Confirmation.CHANGED
+        if not was_unchanged
+        else Confirmation.SEEN_AND_ASKED
+        if rows[message.path].recording_id in asked
+        else Confirmation.SEEN
+        for message, was_unchanged in zip(messages, results, strict=True)
+    ]
