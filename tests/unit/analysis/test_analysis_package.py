@@ -79,8 +79,8 @@ def test_result_round_trips_through_its_dict() -> None:
     assert AnalysisResult.from_dict(data) == result
 
 
-def test_result_carries_confidences_and_an_alternative_tempo() -> None:
-    result = AnalysisResult(
+def _confident_result() -> AnalysisResult:
+    return AnalysisResult(
         duration_s=300.0,
         bpm=128.0,
         bpm_confidence=0.91,
@@ -95,6 +95,10 @@ def test_result_carries_confidences_and_an_alternative_tempo() -> None:
         mood=Mood("euphoric", "heuristic", 0.7, 1.4, 0.6, -9.0, 3.0, 2500.0),
         segments=(Segment(0.0, 300.0, 128.0, "A", "minor", "8A", "1m", 0.8, bpm_confidence=0.88),),
     )
+
+
+def test_result_carries_confidences_and_an_alternative_tempo() -> None:
+    result = _confident_result()
     data = result.to_dict()
     assert (data["bpm_confidence"], data["bpm_alternative"], data["key_confidence"]) == (0.91, 64.0, 0.75)
     assert data["segments"][0]["bpm_confidence"] == 0.88
@@ -106,21 +110,7 @@ def test_result_carries_confidences_and_an_alternative_tempo() -> None:
 
 
 def test_a_result_cached_before_the_confidences_reads_back_without_them() -> None:
-    result = AnalysisResult(
-        duration_s=300.0,
-        bpm=128.0,
-        bpm_confidence=0.91,
-        bpm_alternative=64.0,
-        key="A",
-        scale="minor",
-        camelot="8A",
-        open_key="1m",
-        key_strength=0.8,
-        key_confidence=0.75,
-        tuning_cents=-3.0,
-        mood=Mood("euphoric", "heuristic", 0.7, 1.4, 0.6, -9.0, 3.0, 2500.0),
-        segments=(Segment(0.0, 300.0, 128.0, "A", "minor", "8A", "1m", 0.8, bpm_confidence=0.88),),
-    )
+    result = _confident_result()
     old = result.to_dict()
     for key in ("bpm_confidence", "bpm_alternative", "key_confidence"):
         del old[key]

@@ -42,7 +42,6 @@ log = logging.getLogger("tracktion.analysis")
 Floats = npt.NDArray[np.float64]
 
 #: band indices of FrameFeatures.bands (see adapters.features.BAND_EDGES)
-_KICK_BANDS = (0,)
 _SNARE_BANDS = (3, 4)
 
 
