@@ -36,6 +36,17 @@ def test_an_octave_slip_between_agreeing_neighbours_is_folded() -> None:
     assert out[1].bpm == pytest.approx(174.2)
 
 
+def test_a_dotted_beat_slip_between_agreeing_neighbours_is_folded() -> None:
+    out = timeline.harmonise_octaves(_readings([(121.1, AM), (80.7, AM), (121.0, AM)]))
+    assert out[1].bpm == pytest.approx(121.05)
+
+
+def test_an_unsure_window_has_no_steady_beat_in_a_timeline_only() -> None:
+    assert timeline.steady_bpm(128.0, 0.3, windows=7) is None  # straddles a mix: it joins a neighbour
+    assert timeline.steady_bpm(128.0, 0.9, windows=7) == 128.0
+    assert timeline.steady_bpm(128.0, 0.3, windows=1) == 128.0  # a track's only reading stays, however unsure
+
+
 def test_a_lone_odd_window_takes_its_neighbours_reading() -> None:
     out = timeline.smooth_readings(_readings([(124.0, AM), (131.0, DM), (124.2, AM)]))
     assert out[1].bpm == pytest.approx(124.1)
@@ -72,6 +83,29 @@ def test_merge_adjacent_joins_equal_neighbours_and_absorbs_short_beatless_spans(
     merged = timeline.merge_adjacent(spans)
     assert [(s.start_s, s.end_s, s.key) for s in merged] == [(0.0, 90.0, AM), (90.0, 210.0, DM)]
     assert merged[1].bpm == pytest.approx(174.05, abs=0.05)
+
+
+def test_a_short_span_at_a_related_tempo_in_the_same_key_joins_its_neighbour() -> None:
+    spans = [
+        Span(0.0, 100.0, 0, 8, 121.1, AM),
+        Span(100.0, 120.0, 9, 10, 80.7, AM),  # 2:3 of 121.1: a fill fooled the level
+        Span(120.0, 300.0, 11, 27, 121.1, AM),
+        Span(300.0, 320.0, 28, 29, 87.0, DM),  # half of what follows, but in another key than what precedes
+        Span(320.0, 500.0, 30, 47, 174.0, DM),
+    ]
+    merged = timeline.merge_adjacent(spans)
+    assert [(s.start_s, s.end_s, s.key) for s in merged] == [(0.0, 300.0, AM), (300.0, 500.0, DM)]
+    assert merged[0].bpm == pytest.approx(121.1)
+    assert merged[1].bpm == pytest.approx(174.0)
+
+
+def test_a_short_span_at_an_unrelated_tempo_stays() -> None:
+    spans = [
+        Span(0.0, 100.0, 0, 8, 121.1, AM),
+        Span(100.0, 120.0, 9, 10, 140.0, AM),
+        Span(120.0, 300.0, 11, 27, 121.1, AM),
+    ]
+    assert len(timeline.merge_adjacent(spans)) == 3
 
 
 def test_a_long_beatless_stretch_stays_a_segment() -> None:

@@ -147,7 +147,12 @@ def analyse_features(
     pulses = [_window_pulse(frames, snare, start, end) for start, end in windows]
     tempos = [pulse.reading for pulse in pulses]
     readings = [
-        timeline.WindowReading(start, end, reading.bpm if reading else None, _window_key(frames, start, end))
+        timeline.WindowReading(
+            start,
+            end,
+            timeline.steady_bpm(reading.bpm, reading.confidence, len(windows)) if reading else None,
+            _window_key(frames, start, end),
+        )
         for (start, end), reading in zip(windows, tempos, strict=True)
     ]
     readings = timeline.smooth_readings(timeline.harmonise_octaves(readings))

@@ -34,6 +34,7 @@ __all__ = [
     "same_tempo",
     "segment_spans",
     "smooth_readings",
+    "steady_bpm",
 ]
 
 #: tempos within this relative difference count as the same tempo.
@@ -75,6 +76,17 @@ def plan_windows(duration_s: float, window_s: float = 30.0, hop_s: float = 10.0)
     return [(float(s), float(s + window_s)) for s in starts]
 
 
+#: in a timeline, a window read with less confidence than this has no steady beat: it straddles a cut or a mix
+#: (two tempos in one window), and joins a neighbour instead of becoming a 10-second segment of its own
+STEADY_CONFIDENCE = 0.5
+
+
+def steady_bpm(bpm: float, confidence: float, windows: int) -> float | None:
+    """A window's tempo as the timeline uses it: None (no steady beat) when unsure and there are neighbours to
+    join; a recording of one window keeps its reading, however unsure (it is all there is)."""
+    return None if windows > 1 and confidence < STEADY_CONFIDENCE else bpm
+
+
 def same_tempo(a: float | None, b: float | None) -> bool:
     """Two tempos within :data:`TEMPO_TOLERANCE` of each other (or both None) are the same tempo."""
     if a is None or b is None:
@@ -83,13 +95,14 @@ def same_tempo(a: float | None, b: float | None) -> bool:
 
 
 def harmonise_octaves(readings: Sequence[WindowReading]) -> list[WindowReading]:
-    """Fold a window's tempo onto its neighbours' when it reads half or double what they both agree on."""
+    """Fold a window's tempo onto its neighbours' when it reads half, double, 2:3 or 3:2 of what they both agree on
+    (the metrical levels a window of a breakdown or a fill can be fooled into)."""
     out = list(readings)
     for i in range(1, len(out) - 1):
         left, mid, right = out[i - 1].bpm, out[i].bpm, out[i + 1].bpm
         if left is None or mid is None or right is None or not same_tempo(left, right):
             continue
-        for factor in (2.0, 0.5):
+        for factor in (2.0, 0.5, 1.5, 2 / 3):
             if same_tempo(mid * factor, left) and not same_tempo(mid, left):
                 out[i] = replace(out[i], bpm=mid * factor)
                 break
@@ -150,23 +163,41 @@ def _join(a: Span, b: Span, key: tuple[str, str] | None) -> Span:
     return Span(a.start_s, b.end_s, a.first, b.last, bpm, key)
 
 
+def _related(a: float | None, b: float | None) -> bool:
+    """``a`` is a metrical relative of ``b``: half, double, 2:3 or 3:2 of it."""
+    return a is not None and b is not None and any(same_tempo(a * f, b) for f in (2.0, 0.5, 1.5, 2 / 3))
+
+
 def merge_adjacent(spans: Sequence[Span], *, transition_s: float = 30.0) -> list[Span]:
     """Join neighbouring spans that ended up with the same key and tempo (after their keys were re-estimated from
-    all of their frames, a transition window's odd reading may have gone away), and fold short beatless spans
-    (shorter than ``transition_s``: the windows straddling a cut or a mix) into the neighbour sharing their key,
-    else into the following one (where the new music starts)."""
+    all of their frames, a transition window's odd reading may have gone away), and fold short spans (shorter than
+    ``transition_s``) into a neighbour: a beatless one (the windows straddling a cut or a mix) into the neighbour
+    sharing its key, else into the following one (where the new music starts); one that reads a metrical relative
+    (half, double, 2:3) of a neighbour in the same key, into that neighbour (a fill or a breakdown fooled the level)."""
     work = list(spans)
     i = 0
     while len(work) > 1 and i < len(work):
         span = work[i]
-        if span.bpm is None and span.end_s - span.start_s < transition_s:
-            left = work[i - 1] if i > 0 else None
-            right = work[i + 1] if i + 1 < len(work) else None
-            if left is not None and (left.key == span.key or right is None):
-                work[i - 1 : i + 1] = [_join(left, span, left.key)]
-            elif right is not None:
-                work[i : i + 2] = [_join(span, right, right.key)]
-            i = max(i - 1, 0)
+        left = work[i - 1] if i > 0 else None
+        right = work[i + 1] if i + 1 < len(work) else None
+        if span.end_s - span.start_s < transition_s:
+            if span.bpm is None:
+                if left is not None and (left.key == span.key or right is None):
+                    work[i - 1 : i + 1] = [_join(left, span, left.key)]
+                elif right is not None:
+                    work[i : i + 2] = [_join(span, right, right.key)]
+                i = max(i - 1, 0)
+                continue
+            for neighbour, at in ((left, i - 1), (right, i + 1)):
+                if neighbour is not None and neighbour.key == span.key and _related(span.bpm, neighbour.bpm):
+                    absorbed = replace(span, bpm=None)  # the neighbour's tempo stands for the whole
+                    lo, hi = min(at, i), max(at, i)
+                    pair = (neighbour, absorbed) if at < i else (absorbed, neighbour)
+                    work[lo : hi + 1] = [_join(pair[0], pair[1], neighbour.key)]
+                    i = max(lo - 1, 0)
+                    break
+            else:
+                i += 1
             continue
         i += 1
     merged: list[Span] = []
