@@ -208,13 +208,15 @@ class Pipeline:
         """
         started = time.monotonic()
         report = await self.watcher(folder, on_found=on_found).scan()
-        progress = asyncio.create_task(self._report_progress(report, on_cataloged))
+        # stopped, not cancelled: a cancel landing inside its transaction can leave that SQLite connection holding
+        # the write lock, and the summary below then waits out the busy timeout ("database is locked")
+        stop = asyncio.Event()
+        progress = asyncio.create_task(self._report_progress(report, on_cataloged, stop))
         try:
             await self._drain(report)
         finally:
-            progress.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await progress
+            stop.set()
+            await progress
         if on_cataloged is not None:
             on_cataloged(report.files_seen, report.files_seen)
         return await self._summary(report, time.monotonic() - started)
@@ -229,11 +231,14 @@ class Pipeline:
         """Scan, then follow changes until ``stop`` is set or the task is cancelled."""
         await self.watcher(folder).watch(stop)
 
-    async def _report_progress(self, report: ScanReport, on_cataloged: Callable[[int, int], None] | None) -> None:
-        while on_cataloged is not None:
+    async def _report_progress(
+        self, report: ScanReport, on_cataloged: Callable[[int, int], None] | None, stop: asyncio.Event
+    ) -> None:
+        while on_cataloged is not None and not stop.is_set():
             done = await catalog_queries.scan_progress(self.db, report.scan_id)
             on_cataloged(min(done, report.files_seen), report.files_seen)
-            await asyncio.sleep(0.3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.3)
 
     async def _drain(self, report: ScanReport) -> None:
         """Wait until the scan's work is done: the in-process bus is idle, or the remote catalog has caught up."""
