@@ -216,9 +216,7 @@ def _window_pulse(frames: features_adapter.FrameFeatures, snare: Floats, start: 
 
 
 def _window_key(frames: features_adapter.FrameFeatures, start: float, end: float) -> tuple[str, str] | None:
-    k0, k1 = int(start * frames.key_rate), max(int(end * frames.key_rate), int(start * frames.key_rate) + 1)
-    profile = frames.hpcp[k0:k1]
-    estimate = keys.estimate_key(profile.mean(axis=0)) if profile.shape[0] else None
+    estimate = _key_between(frames, start, end)
     return (estimate.tonic, estimate.scale) if estimate else None
 
 
@@ -270,16 +268,20 @@ def _rescaled(segment: Segment, old: float, new: float) -> Segment:
     return replace(segment, bpm=round(segment.bpm * new / old, 1))
 
 
-def _span_estimate(frames: features_adapter.FrameFeatures, span: timeline.Span) -> keys.KeyEstimate | None:
-    k0 = int(span.start_s * frames.key_rate)
-    k1 = max(int(span.end_s * frames.key_rate), k0 + 1)
+def _key_between(frames: features_adapter.FrameFeatures, start_s: float, end_s: float) -> keys.KeyEstimate | None:
+    """The key of the pitch profiles from ``start_s`` to ``end_s`` (at least one frame)."""
+    k0 = int(start_s * frames.key_rate)
+    k1 = max(int(end_s * frames.key_rate), k0 + 1)
     profile = frames.hpcp[k0:k1]
     return keys.estimate_key(profile.mean(axis=0)) if profile.shape[0] else None
 
 
+def _span_estimate(frames: features_adapter.FrameFeatures, span: timeline.Span) -> keys.KeyEstimate | None:
+    return _key_between(frames, span.start_s, span.end_s)
+
+
 def _span_key(frames: features_adapter.FrameFeatures, span: timeline.Span) -> tuple[str, str] | None:
-    estimate = _span_estimate(frames, span)
-    return (estimate.tonic, estimate.scale) if estimate else None
+    return _window_key(frames, span.start_s, span.end_s)
 
 
 def _segment(
