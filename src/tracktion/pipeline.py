@@ -21,10 +21,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from tracktion_catalog import queries as catalog_queries
 from tracktion_catalog import service as catalog_service
+from tracktion_catalog.domain.stages import Stage, StageCounts, StagePolicy
 from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
@@ -78,11 +79,25 @@ class ScanSummary:
     duplicates: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
+    #: the later stages of the folder's recordings by state: done, failed (with why), deferred, due, skipped...
+    stages: dict[Stage, StageCounts] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Everything due is done: no file failed, and no stage failed, was deferred or is still due.
+
+        Work skipped by choice (``--no-analysis``) and, in the cluster, work queued for the services is not missing.
+        """
+        return not self.failed and not any(
+            counts.failed or counts.deferred or counts.due for counts in self.stages.values()
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["scan_id"] = str(self.scan_id)
         data["duration_seconds"] = round(self.duration_seconds, 3)
+        data["stages"] = {stage: counts.as_json() for stage, counts in self.stages.items()}
+        data["complete"] = self.complete
         return data
 
 
@@ -108,6 +123,7 @@ class Pipeline:
         self._graph: GraphRepository | None = None
         self._background: list[asyncio.Task[None]] = []
         self._process_settings = contextlib.ExitStack()
+        self._policy = StagePolicy()
 
     @property
     def db(self) -> Database:
@@ -151,12 +167,19 @@ class Pipeline:
         return self
 
     def _register_services(self, db: Database, bus: Bus) -> None:
-        """Every service this process runs in embedded mode, on one bus (the cluster runs each in its own image)."""
-        catalog_service.register(bus, db, relay=OutboxRelay(db, bus))
+        """Every service this process runs in embedded mode, on one bus (the cluster runs each in its own image).
+
+        The catalog learns what runs after it (analysis on or off, its version) and this run's id: its requests
+        travel on this process's bus, so a request stamped by any earlier run died with that run and is due again.
+        """
+        version = None
         if self.stages.analysis:
             from tracktion_analysis import service as analysis_service  # noqa: PLC0415 -- numpy only when analysing
 
             analysis_service.register(bus, self._cache(analysis_service.CACHE_NAMESPACE), self.settings)
+            version = analysis_service.result_version()
+        self._policy = StagePolicy(analysis=self.stages.analysis, analysis_version=version, run_id=uuid4().hex)
+        catalog_service.register(bus, db, relay=OutboxRelay(db, bus), stages=self._policy)
         if self.stages.tracklists:
             from tracktion_tracklist import service as tracklist_service  # noqa: PLC0415 -- bs4, httpx likewise
 
@@ -260,7 +283,7 @@ class Pipeline:
             await asyncio.sleep(0.5)
 
     async def _summary(self, report: ScanReport, duration: float) -> ScanSummary:
-        catalog = await catalog_queries.summary(self.db, report.root)
+        catalog = await catalog_queries.summary(self.db, report.root, self._policy)
         skipped = [FailedFile(str(skip), skip.reason) for skip in report.skipped]
         return ScanSummary(
             root=report.root,
@@ -271,4 +294,5 @@ class Pipeline:
             duplicates=list(catalog.duplicates),
             missing=list(catalog.missing),
             duration_seconds=duration,
+            stages=catalog.stages,
         )

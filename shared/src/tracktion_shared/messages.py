@@ -161,7 +161,14 @@ class ScanCompleted(Message):
 
 
 class RecordingCataloged(Message):
-    """A recording's row is committed; ``content_changed`` says whether its audio is new to the catalog."""
+    """A recording's row is committed; ``content_changed`` says whether its audio is new to the catalog.
+
+    New audio (``content_changed``) goes to every stage. Otherwise the catalog is asking again for the stages in
+    ``redo`` only, whose earlier request got no answer or whose result is out of date (its stage state, see
+    ``tracktion_catalog.domain.stages``); the other stages ignore the message. A body from a build before ``redo``
+    (``content_changed`` False, no ``redo``) was a tracklist re-request; it is now ignored, and the catalog asks again
+    when that look-up's lease has passed.
+    """
 
     type: Literal["recording.cataloged"] = "recording.cataloged"
     recording_id: UUID
@@ -171,6 +178,11 @@ class RecordingCataloged(Message):
     duration_seconds: float | None = Field(default=None, ge=0)
     content_changed: bool = True
     tags: dict[str, str] = Field(default_factory=dict)
+    redo: list[Literal["analysis", "tracklist"]] = Field(default_factory=list)
+
+    def wants(self, stage: Literal["analysis", "tracklist"]) -> bool:
+        """Whether ``stage`` should act on this message: new audio, or a request for that stage again."""
+        return self.content_changed or stage in self.redo
 
 
 # -- analysis -> catalog / graph ---------------------------------------------------------------------------------
@@ -197,6 +209,8 @@ class AnalysisCompleted(Message):
     ``bpm_confidence`` and ``key_confidence`` (0..1) say how sure the tempo and key are; ``bpm_alternative`` is a
     second tempo (half, double, 2/3 ...) nearly as well supported as ``bpm``, None when there is none. They are
     optional with defaults, so a body from a build before them still validates (schema version 1 either way).
+    ``analysis_version`` names the analysis code and options that made the result; the catalog asks again for a
+    result whose version is not the one the running analysis writes.
     """
 
     type: Literal["analysis.completed"] = "analysis.completed"
@@ -216,6 +230,7 @@ class AnalysisCompleted(Message):
     danceability: float | None = Field(default=None, ge=0)
     timeline: list[TimelineSegment] = Field(default_factory=list)
     from_cache: bool = False
+    analysis_version: str | None = None
 
 
 class AnalysisFailed(Message):

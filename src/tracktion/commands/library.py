@@ -55,7 +55,9 @@ def scan(
 ) -> None:
     """Catalog every audio file under FOLDER once, wait until all work is done, print a summary.
 
-    Exits 0 when everything was processed, even if some files were bad (they are listed).
+    The summary counts, per stage, what is done, failed (with why), deferred, still due or skipped by choice. Exit
+    status: 0 when everything due is done; 1 when a file could not be cataloged, a stage failed, or work is deferred
+    or still due (a rescan asks for it again); 2 on a usage or setup error.
     """
     from tracktion.pipeline import Stages
     from tracktion_shared.config import Settings
@@ -68,6 +70,8 @@ def scan(
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
         err.print(tables.scan_summary(summary))
+    if not summary.complete:
+        raise typer.Exit(1)
 
 
 async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -> ScanSummary:

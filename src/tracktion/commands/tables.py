@@ -18,6 +18,7 @@ from tracktion.console import name
 
 if TYPE_CHECKING:
     from tracktion.pipeline import ScanSummary
+    from tracktion_catalog.domain.stages import StageCounts
 
 __all__ = ["SHORT_ID", "SHOWN", "recording_table", "recordings_table", "scan_summary"]
 
@@ -80,17 +81,49 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
             f" ({summary.duration_seconds:.1f} s)",
         )
     ]
+    parts.extend(line for stage, counts in summary.stages.items() if (line := _stage_line(stage, counts)))
     if summary.failed:
         table = Table("failed file", "reason", title="Files that could not be cataloged", title_justify="left")
         table.columns[0].overflow = "fold"
         for failed in summary.failed[:SHOWN]:
             table.add_row(name(failed.path), name(failed.error))
         parts.append(table)
+    analysis_failures = sorted(summary.stages["analysis"].failed.items()) if "analysis" in summary.stages else []
+    if analysis_failures:
+        table = Table("recording", "reason", title="Recordings that could not be analysed", title_justify="left")
+        table.columns[0].overflow = "fold"
+        for path, reason in analysis_failures[:SHOWN]:
+            table.add_row(name(path), name(reason))
+        parts.append(table)
     parts.extend(Text.assemble(("duplicate:", "yellow"), " ", name(path)) for path in summary.duplicates[:SHOWN])
-    hidden = max(0, len(summary.failed) - SHOWN) + max(0, len(summary.duplicates) - SHOWN)
+    hidden = sum(max(0, len(items) - SHOWN) for items in (summary.failed, analysis_failures, summary.duplicates))
     if hidden:
         parts.append(Text(f"... and {hidden} more; `tracktion scan --json` lists them all"))
     return Group(*parts)
+
+
+#: how each state of a stage reads in the summary, and its colour (None: plain)
+_STATES = (
+    ("done", "done", "green"),
+    ("failed", "failed", "red"),
+    ("deferred", "deferred (asked again on a later scan)", "yellow"),
+    ("due", "still due (asked again on the next scan)", "yellow"),
+    ("in_progress", "queued in the cluster", None),
+    ("skipped", "skipped (--no-analysis)", None),
+)
+
+
+def _stage_line(stage: str, counts: StageCounts) -> Text | None:
+    """``analysis: 5 done, 1 failed``: the states a stage has recordings in; None when it has none."""
+    numbers = counts.as_json()
+    pieces = [(f"{numbers[key]} {label}", style) for key, label, style in _STATES if numbers[key]]
+    if not pieces:
+        return None
+    text = Text.assemble(f"{'look-ups' if stage == 'tracklist' else stage}: ")
+    for index, (piece, style) in enumerate(pieces):
+        text.append(", " if index else "")
+        text.append(piece, style=style or "")
+    return text
 
 
 def _number(value: str | None, form: str) -> Text:

@@ -32,7 +32,7 @@ from tracktion_analysis import (
 from tracktion_analysis.adapters.workers import Analyser, ProcessPoolAnalyser
 from tracktion_analysis.errors import AnalysisWorkerError
 from tracktion_analysis.jobs.analyse import CONSUMER, cache_key, completed_message
-from tracktion_analysis.service import main, register
+from tracktion_analysis.service import main, register, result_version
 from tracktion_analysis.synth import Section, render
 from tracktion_shared.bus import InProcessBus, RetryPolicy
 from tracktion_shared.cache import MemoryCache
@@ -221,9 +221,20 @@ async def test_a_redelivered_message_is_handled_once(harness: Harness) -> None:
 
 
 async def test_unchanged_content_is_skipped(harness: Harness) -> None:
-    await harness.send(cataloged(content_changed=False))
+    await harness.send(cataloged(content_changed=False), cataloged(content_changed=False, redo=["tracklist"]))
     assert harness.analyser.calls == []
     assert harness.published == []
+
+
+async def test_a_rerequest_for_analysis_is_analysed_and_says_its_version(harness: Harness) -> None:
+    """The catalog asks again (``redo``) when a request got no answer; the result names the version that made it."""
+    message = cataloged(content_changed=False, redo=["analysis"])
+    await harness.send(message)
+    assert len(harness.analyser.calls) == 1
+    [completed] = harness.of(AnalysisCompleted)
+    assert isinstance(completed, AnalysisCompleted)
+    assert completed.recording_id == message.recording_id
+    assert completed.analysis_version == result_version(AnalysisSettings())
 
 
 async def test_a_corrupt_file_is_reported_and_the_consumer_goes_on(harness: Harness) -> None:

@@ -60,7 +60,10 @@ async def snapshot(db: Database) -> dict[str, Any]:
             f.path: (f.status, sha(f.recording_id), f.size, f.mtime, f.error, f.last_scan_id)
             for f in await session.scalars(select(FileEntry))
         }
-        metadata = {(sha(m.recording_id), m.key): m.value for m in await session.scalars(select(MetadataEntry))}
+        metadata = {  # when an analysis was asked for is a clock reading, not an outcome
+            (sha(m.recording_id), m.key): m.value if m.key != "analysis_requested_at" else "<time>"
+            for m in await session.scalars(select(MetadataEntry))
+        }
         library = {
             sha(row.recording_id): (row.file_path, row.file_name, row.status, row.artist, row.title, row.duration)
             for row in await session.scalars(select(LibraryEntry))

@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import xxhash
@@ -26,12 +27,17 @@ async def test_a_new_file_becomes_one_recording_with_hashes_and_metadata(catalog
     assert (recording.file_path, recording.file_name) == (str(path), "first.wav")
     assert recording.sha256_hash == hashlib.sha256(data).hexdigest()
     assert recording.xxh128_hash == xxhash.xxh3_128_hexdigest(data)
+    requested_at = datetime.fromisoformat(recording.metadata.pop("analysis_requested_at"))
+    assert abs((datetime.now(UTC) - requested_at).total_seconds()) < 60
     assert recording.metadata == {
         **TAGS,
         "duration": "1",
         "bitrate": str(22050 * 16),
         "sample_rate": "22050",
         "channels": "1",
+        # the announcement's request is state: a scan asks again if no answer comes (stage_requests)
+        "analysis_status": "requested",
+        "analysis_attempts": "1",
     }
     assert (recording.status, recording.duplicates) == ("present", [])
     (announced,) = catalog.announced

@@ -95,8 +95,15 @@ async def test_summary_of_a_folder(catalog: Catalog, music: Path) -> None:
         "failed": [{"path": str(bad), "error": state.failed[0][1]}],
         "duplicates": [str(copy)],
         "missing": [],
+        "stages": {  # the one recording's analysis was asked for (no answer yet); no look-up was made
+            "analysis": {**NOTHING, "in_progress": 1},
+            "tracklist": NOTHING,
+        },
     }
     assert state.failed[0][1].startswith("not ")
+
+
+NOTHING = {"done": 0, "failed": 0, "deferred": 0, "due": 0, "skipped": 0, "in_progress": 0, "failures": []}
 
 
 async def _seed(db: Database, paths: list[str]) -> None:

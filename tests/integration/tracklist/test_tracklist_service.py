@@ -180,6 +180,25 @@ async def test_short_unknown_or_disabled_recordings_are_not_looked_up(
     assert site.log == []
 
 
+async def test_a_rerequest_is_looked_up_only_when_it_asks_for_the_tracklist(
+    site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path
+) -> None:
+    """The catalog asks again per stage (``redo``): an analysis re-request must not cost the site a look-up."""
+    serve_set(site)
+    path = audio(tmp_path)
+    analysis_only = recording(path).model_copy(update={"content_changed": False, "redo": ["analysis"]})
+    tracklist_again = recording(path).model_copy(update={"content_changed": False, "redo": ["tracklist"]})
+    async with running(site_settings) as (bus, recorder):
+        await bus.publish(analysis_only)
+        await settle(bus)
+        assert recorder.messages == []
+        assert site.log == []
+        await bus.publish(tracklist_again)
+        await settle(bus)
+    [found] = recorder.of(TracklistFound)
+    assert found.recording_id == tracklist_again.recording_id
+
+
 async def test_no_result_is_not_found(site: HTTPServer, site_settings: TracklistSettings, tmp_path: Path) -> None:
     serve_set(site, "search-empty.html")
     message = recording(audio(tmp_path))

@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 
 from tracktion_analysis.adapters.workers import Analyser, ProcessPoolAnalyser
-from tracktion_analysis.jobs.analyse import CONSUMER, AnalyseRecording
+from tracktion_analysis.jobs.analyse import CONSUMER, AnalyseRecording, analysis_version
 from tracktion_analysis.settings import AnalysisSettings
 from tracktion_shared.bus import Bus, create_bus
 from tracktion_shared.cache import Cache, create_cache
 from tracktion_shared.config import Settings
 from tracktion_shared.messages import RecordingCataloged
 
-__all__ = ["CACHE_NAMESPACE", "main", "register"]
+__all__ = ["CACHE_NAMESPACE", "main", "register", "result_version"]
 
 CACHE_NAMESPACE = "analysis"
 
@@ -33,6 +33,12 @@ def _check(analysis_settings: AnalysisSettings) -> None:
         from tracktion_analysis.adapters.mood_model import check_mood_model  # noqa: PLC0415 - only with a model
 
         check_mood_model(analysis_settings.mood_model)
+
+
+def result_version(analysis_settings: AnalysisSettings | None = None) -> str:
+    """The ``analysis_version`` this build writes with these settings (``TRACKTION_ANALYSIS_*`` by default): an
+    embedded run hands it to the catalog, which asks again for results of any other version."""
+    return analysis_version((analysis_settings or AnalysisSettings()).options().cache_tag())
 
 
 def register(

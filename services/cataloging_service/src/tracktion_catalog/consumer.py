@@ -37,7 +37,7 @@ class CatalogConsumer:
 
     def __init__(self, ctx: CatalogContext) -> None:
         self.ctx = ctx
-        self.unchanged = UnchangedFiles(ctx.db, max_batch=ctx.settings.skip_batch_size)
+        self.unchanged = UnchangedFiles(ctx.db, ctx.stages, max_batch=ctx.settings.skip_batch_size)
         self.recorder = Recorder(ctx, max_batch=ctx.settings.record_batch_size)
 
     async def handle(self, message: Message) -> None:

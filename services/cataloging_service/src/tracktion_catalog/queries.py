@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tracktion_catalog.domain.files import folder_prefix
+from tracktion_catalog.domain.stages import STAGE_KEYS, Stage, StageCounts, StagePolicy, summarise
 from tracktion_shared.storage import Database, FileEntry, Recording, UnitOfWork
 
 __all__ = [
@@ -106,6 +107,8 @@ class CatalogSummary:
     failed: list[tuple[str, str]]
     duplicates: list[str]
     missing: list[str]
+    #: the later stages of the folder's recordings, by state (tracktion_catalog.domain.stages.summarise)
+    stages: dict[Stage, StageCounts] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,7 @@ class CatalogSummary:
             "failed": [{"path": path, "error": error} for path, error in self.failed],
             "duplicates": list(self.duplicates),
             "missing": list(self.missing),
+            "stages": {stage: counts.as_json() for stage, counts in self.stages.items()},
         }
 
 
@@ -122,16 +126,25 @@ async def scan_progress(db: Database, scan_id: uuid.UUID) -> int:
     return await db.run(lambda uow: uow.files.count_seen(scan_id))
 
 
-async def summary(db: Database, root: str) -> CatalogSummary:
-    """What the catalog knows about the folder ``root`` (an absolute path, as the watcher reports it)."""
+async def summary(db: Database, root: str, stages: StagePolicy | None = None) -> CatalogSummary:
+    """What the catalog knows about the folder ``root`` (an absolute path, as the watcher reports it), its later
+    stages judged by what ``stages`` says runs (the due rules depend on it)."""
     prefix = folder_prefix(root)
 
     async def read(uow: UnitOfWork) -> CatalogSummary:
         failed = await uow.files.under(prefix, "failed")
         missing = await uow.files.under(prefix, "missing")
+        present = await uow.files.present_under(prefix)
+        states = await uow.metadata.present_under(prefix, STAGE_KEYS)
+        by_stage = summarise(
+            ((path, states.get(recording_id, {})) for recording_id, path in present),
+            stages or StagePolicy(),
+            datetime.now(UTC),
+        )
         return CatalogSummary(
+            stages=by_stage,
             root=root,
-            recordings=await uow.files.count_recordings_under(prefix),
+            recordings=len(present),
             failed=[(entry.path, entry.error or "unknown error") for entry in failed],
             duplicates=list(await uow.files.duplicates_under(prefix)),
             missing=[entry.path for entry in missing],

@@ -16,8 +16,10 @@ import logging
 from tracktion_catalog.adapters.files import Inspector, inspect_file
 from tracktion_catalog.adapters.hashing import short_gil_turns
 from tracktion_catalog.consumer import CONSUMED, CatalogConsumer
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.errors import SchemaNotCurrent
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.repair import repair_forever
 from tracktion_catalog.settings import CatalogSettings
 from tracktion_shared.bus import Bus, create_bus
 from tracktion_shared.config import Settings, redact_url
@@ -37,14 +39,18 @@ def register(
     relay: OutboxRelay | None,
     settings: CatalogSettings | None = None,
     inspector: Inspector = inspect_file,
+    stages: StagePolicy | None = None,
 ) -> CatalogConsumer:
     """Subscribe the ``catalog`` consumer to the file messages on ``bus`` (before the bus is started).
 
     ``relay``: the process's outbox relay; each handler flushes it after committing a ``RecordingCataloged``, so
     the announcement is on the bus before the file message is acknowledged. Pass None only when another relay
     sweeps the outbox (announcements then wait for it). ``inspector`` reads a file; tests wrap it to count reads.
+    ``stages``: what runs after cataloging (an embedded run says whether analysis is on, its version and run id).
     """
-    ctx = CatalogContext(db=db, settings=settings or CatalogSettings(), inspector=inspector, relay=relay)
+    ctx = CatalogContext(
+        db=db, settings=settings or CatalogSettings(), inspector=inspector, relay=relay, stages=stages or StagePolicy()
+    )
     consumer = CatalogConsumer(ctx)
     bus.subscribe(CONSUMER, CONSUMED, consumer.handle)
     return consumer
@@ -73,8 +79,11 @@ async def _serve(settings: Settings, catalog_settings: CatalogSettings, url: str
     async with Database(url) as db:
         bus = create_bus(settings)
         relay = OutboxRelay(db, bus, interval=catalog_settings.relay_interval)
-        register(bus, db, relay=relay, settings=catalog_settings)
+        stages = StagePolicy(analysis_version=catalog_settings.analysis_version)
+        consumer = register(bus, db, relay=relay, settings=catalog_settings, stages=stages)
         async with bus, asyncio.TaskGroup() as chores:
             log.info("catalog consuming from %r into %r", bus, db)
             chores.create_task(prune_inbox_forever(db))
-            chores.create_task(relay.run())  # sweeps what a crash left in the outbox; both end only by cancellation
+            chores.create_task(relay.run())  # sweeps what a crash left in the outbox; these end only by cancellation
+            if catalog_settings.repair_interval > 0:  # asks again for what a lost or dead-lettered message left due
+                chores.create_task(repair_forever(consumer.ctx, catalog_settings.repair_interval))

@@ -59,3 +59,14 @@ class CatalogSettings(BaseSettings):
     relay_interval: float = Field(
         default=2.0, gt=0, description="seconds between sweeps of the outbox for messages left by a crash"
     )
+    repair_interval: float = Field(
+        default=900.0,
+        ge=0,
+        description="seconds between walks over the catalog that ask again for every stage that is due (a request "
+        "lost or dead-lettered, a look-up deferred past its retry time); 0 turns the walk off",
+    )
+    analysis_version: str | None = Field(
+        default=None,
+        description="the analysis_version the deployed analysis writes (its results say it); results of another "
+        "version are asked for again. Unset: any result counts",
+    )

@@ -103,6 +103,13 @@ class RecordingRepository:
     async def get(self, recording_id: uuid.UUID) -> Recording | None:
         return await self._session.get(Recording, recording_id)
 
+    async def get_many(self, recording_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Recording]:
+        """The recordings with these ids, by id, in one query (absent ids are left out)."""
+        if not recording_ids:
+            return {}
+        statement = select(Recording).where(Recording.id.in_(set(recording_ids)))
+        return {recording.id: recording for recording in await self._session.scalars(statement)}
+
     async def get_by_sha256(self, sha256_hash: str) -> Recording | None:
         return await self._one(Recording.sha256_hash == sha256_hash)
 
@@ -238,6 +245,18 @@ class MetadataRepository:
             return {}
         statement = select(MetadataEntry.recording_id, MetadataEntry.key, MetadataEntry.value).where(
             MetadataEntry.recording_id.in_(set(recording_ids)), MetadataEntry.key.in_(set(keys))
+        )
+        found: dict[uuid.UUID, dict[str, str]] = {}
+        for recording_id, key, value in await self._session.execute(statement):
+            found.setdefault(recording_id, {})[key] = value
+        return found
+
+    async def present_under(self, prefix: str, keys: Collection[str]) -> dict[uuid.UUID, dict[str, str]]:
+        """These ``keys`` of every recording with a present file under ``prefix``, in one query (a join, so a folder
+        of any size is one statement, not a list of ids)."""
+        present = select(FileEntry.recording_id).where(_under(prefix), FileEntry.status == "present")
+        statement = select(MetadataEntry.recording_id, MetadataEntry.key, MetadataEntry.value).where(
+            MetadataEntry.recording_id.in_(present), MetadataEntry.key.in_(set(keys))
         )
         found: dict[uuid.UUID, dict[str, str]] = {}
         for recording_id, key, value in await self._session.execute(statement):
@@ -521,6 +540,31 @@ class FileRepository:
         """How many files scan ``scan_id`` has reported so far (and the catalog has handled)."""
         statement = select(func.count()).select_from(FileEntry).where(FileEntry.last_scan_id == scan_id)
         return await self._session.scalar(statement) or 0
+
+    async def present_recordings_after(self, after: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        """The next ``limit`` recordings (by id, after ``after``) that have a present file: a walk over the library."""
+        statement = select(FileEntry.recording_id).where(
+            FileEntry.status == "present", FileEntry.recording_id.is_not(None)
+        )
+        if after is not None:
+            statement = statement.where(FileEntry.recording_id > after)
+        statement = statement.distinct().order_by(FileEntry.recording_id).limit(limit)
+        return [recording_id for recording_id in await self._session.scalars(statement) if recording_id is not None]
+
+    async def present_under(self, prefix: str) -> Sequence[tuple[uuid.UUID, str]]:
+        """(recording id, primary path) of every recording with a present file under ``prefix``, by path."""
+        statement = (
+            select(Recording.id, Recording.file_path)
+            .where(
+                Recording.id.in_(
+                    select(FileEntry.recording_id).where(
+                        _under(prefix), FileEntry.status == "present", FileEntry.recording_id.is_not(None)
+                    )
+                )
+            )
+            .order_by(Recording.file_path)
+        )
+        return [(recording_id, path) for recording_id, path in await self._session.execute(statement)]
 
     async def count_recordings_under(self, prefix: str) -> int:
         """How many recordings have a present file under ``prefix``."""

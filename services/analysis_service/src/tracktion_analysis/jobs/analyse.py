@@ -2,7 +2,8 @@
 
 What happens to a message:
 
-* ``content_changed`` is False (a move, a tag edit): nothing to do; acked.
+* neither new audio (``content_changed``) nor a request for analysis again (``redo``): nothing to do; acked. A
+  re-request for content whose current result is cached is answered from the cache.
 * the message was already handled (a redelivery after a crash between publishing and acking): acked without
   publishing again -- handled message ids are remembered in the cache for a week.
 * the content hash is in the cache (``analysis:v<RESULT_VERSION>:<options tag>:<xxh128>``):
@@ -45,7 +46,7 @@ from tracktion_shared.messages import (
     TimelineSegment,
 )
 
-__all__ = ["CONSUMER", "AnalyseRecording", "cache_key", "completed_message", "handled_key"]
+__all__ = ["CONSUMER", "AnalyseRecording", "analysis_version", "cache_key", "completed_message", "handled_key"]
 
 log = logging.getLogger("tracktion.analysis")
 
@@ -58,6 +59,13 @@ HANDLED_TTL = 7 * 24 * 3600.0
 def cache_key(xxh128: str, options_tag: str) -> str:
     """Where the result for one content hash lives; new when the analysis code (the version) or its options change."""
     return f"analysis:v{RESULT_VERSION}:{options_tag}:{xxh128}"
+
+
+def analysis_version(options_tag: str) -> str:
+    """What made a result: the analysis code's version and the digest of its options
+    (:meth:`AnalysisOptions.cache_tag`). ``AnalysisCompleted`` says it; the catalog asks again for results of
+    another one."""
+    return f"{RESULT_VERSION}.{options_tag}"
 
 
 def handled_key(message: Message) -> str:
@@ -75,8 +83,10 @@ def _tempo(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) and value > 0 else None
 
 
-def completed_message(message: RecordingCataloged, result: AnalysisResult, *, from_cache: bool) -> AnalysisCompleted:
-    """The ``AnalysisCompleted`` for ``message``'s recording, from a fresh or cached result."""
+def completed_message(
+    message: RecordingCataloged, result: AnalysisResult, *, from_cache: bool, version: str | None = None
+) -> AnalysisCompleted:
+    """The ``AnalysisCompleted`` for ``message``'s recording, from a fresh or cached result made by ``version``."""
     return AnalysisCompleted(
         recording_id=message.recording_id,
         xxh128=message.xxh128,
@@ -106,6 +116,7 @@ def completed_message(message: RecordingCataloged, result: AnalysisResult, *, fr
             for s in result.segments
         ],
         from_cache=from_cache,
+        analysis_version=version,
         **message.follow_up(),
     )
 
@@ -126,14 +137,15 @@ class AnalyseRecording:
         self.cache = cache
         self.analyser = analyser
         self._options_tag = options.cache_tag()  # once: it may stat the mood model
+        self._version = analysis_version(self._options_tag)
         self.failure_ttl = failure_ttl
         self._in_flight: dict[str, asyncio.Future[AnalysisResult]] = {}
 
     async def handle(self, message: Message) -> None:
         if not isinstance(message, RecordingCataloged):  # pragma: no cover - subscribed to this type only
             raise TypeError(f"unexpected message {message.type}")
-        if not message.content_changed:
-            log.debug("%s: content unchanged, not analysed again", message.path)
+        if not message.wants("analysis"):
+            log.debug("%s: content unchanged and no analysis asked for", message.path)
             return
         if await self._was_handled(message):
             log.info("%s: message %s was already handled; not publishing again", message.path, message.message_id)
@@ -175,7 +187,7 @@ class AnalyseRecording:
             await self._analyse_and_publish(message)
             return
         log.info("%s: analysis found in the cache", message.path)
-        await self.bus.publish(completed_message(message, result, from_cache=True))
+        await self.bus.publish(completed_message(message, result, from_cache=True, version=self._version))
         metrics.RECORDINGS_ANALYSED.labels("cache").inc()
 
     async def _analyse_and_publish(self, message: RecordingCataloged) -> None:
@@ -203,7 +215,7 @@ class AnalyseRecording:
             result.camelot,
             " (shared with a concurrent message for the same content)" if shared else "",
         )
-        await self.bus.publish(completed_message(message, result, from_cache=False))
+        await self.bus.publish(completed_message(message, result, from_cache=False, version=self._version))
         metrics.RECORDINGS_ANALYSED.labels("analysed").inc()
 
     async def _analyse_once(self, message: RecordingCataloged) -> tuple[AnalysisResult, bool]:

@@ -16,6 +16,7 @@ from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, Trackli
 
 __all__ = [
     "ANALYSIS_KEYS",
+    "ANALYSIS_REQUEST_KEYS",
     "DEFERRED_LOOKUPS",
     "REREQUEST_LEASE",
     "TRACKLIST_KEYS",
@@ -27,6 +28,8 @@ __all__ = [
     "track_rows",
 ]
 
+#: what the catalog writes when it asks for an analysis (tracktion_catalog.domain.stages); the answer clears them
+ANALYSIS_REQUEST_KEYS = ("analysis_requested_at", "analysis_requested_by", "analysis_attempts")
 #: every metadata key an analysis writes; a new result replaces all of them (stale keys are removed)
 ANALYSIS_KEYS = (
     "analysis_status",
@@ -44,6 +47,8 @@ ANALYSIS_KEYS = (
     "energy",
     "danceability",
     "timeline",
+    "analysis_version",
+    *ANALYSIS_REQUEST_KEYS,
 )
 #: every metadata key a tracklist look-up writes
 TRACKLIST_KEYS = ("tracklist_status", "tracklist_source", "tracklist_url", "tracklist_reason", "tracklist_retry_after")
@@ -57,7 +62,7 @@ REREQUEST_LEASE = timedelta(hours=1)
 
 def analysis_values(message: AnalysisCompleted) -> dict[str, str]:
     values: dict[str, str] = {"analysis_status": "analysed"}
-    for key in ("key", "scale", "camelot", "open_key", "mood", "mood_method"):
+    for key in ("key", "scale", "camelot", "open_key", "mood", "mood_method", "analysis_version"):
         value = getattr(message, key)
         if value is not None:
             values[key] = value
@@ -71,8 +76,13 @@ def analysis_values(message: AnalysisCompleted) -> dict[str, str]:
     return values
 
 
-def failure_values(message: AnalysisFailed) -> dict[str, str]:
-    return {"analysis_status": "failed" if message.permanent else "retrying", "analysis_error": message.reason}
+def failure_values(message: AnalysisFailed) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The failure's metadata, and the keys it replaces: a permanent failure ends the request (its bookkeeping goes),
+    a passing one keeps it, so the request's lease and attempt count go on."""
+    values = {"analysis_status": "failed" if message.permanent else "retrying", "analysis_error": message.reason}
+    if message.permanent:
+        return values, ("analysis_status", "analysis_error", *ANALYSIS_REQUEST_KEYS)
+    return values, ("analysis_status", "analysis_error")
 
 
 def lookup_values(message: TracklistFound | TracklistNotFound) -> dict[str, str]:

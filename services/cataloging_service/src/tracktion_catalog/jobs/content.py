@@ -12,9 +12,11 @@ import uuid
 
 from tracktion_catalog.adapters.files import Inspection, Readable, Unreadable, Vanished
 from tracktion_catalog.domain.placement import place_content
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.domain.tags import METADATA_KEYS, TAG_KEYS, metadata_values
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.primary import refresh_primary, set_primary
+from tracktion_catalog.jobs.stage_requests import mark_requested
 from tracktion_shared import metrics
 from tracktion_shared.messages import FileEvent, RecordingCataloged
 from tracktion_shared.storage import FileEntry, UnitOfWork
@@ -35,7 +37,12 @@ def count_recorded(inspection: Inspection) -> None:
 
 
 async def record_inspection(
-    uow: UnitOfWork, message: FileEvent, inspection: Inspection, *, moved_from: str | None = None
+    uow: UnitOfWork,
+    message: FileEvent,
+    inspection: Inspection,
+    *,
+    moved_from: str | None = None,
+    stages: StagePolicy | None = None,
 ) -> RecordingCataloged | None:
     """Apply ``inspection`` of ``message.path``; returns the announcement it queued in the outbox, if any.
 
@@ -43,13 +50,21 @@ async def record_inspection(
     """
     if not await uow.inbox.claim(CONSUMER, message.message_id):
         return None
-    return await apply_inspection(uow, message, inspection, moved_from=moved_from)
+    return await apply_inspection(uow, message, inspection, moved_from=moved_from, stages=stages)
 
 
 async def apply_inspection(
-    uow: UnitOfWork, message: FileEvent, inspection: Inspection, *, moved_from: str | None = None
+    uow: UnitOfWork,
+    message: FileEvent,
+    inspection: Inspection,
+    *,
+    moved_from: str | None = None,
+    stages: StagePolicy | None = None,
 ) -> RecordingCataloged | None:
-    """:func:`record_inspection` for a message its caller has already claimed in the inbox (a batch claims many)."""
+    """:func:`record_inspection` for a message its caller has already claimed in the inbox (a batch claims many).
+
+    New audio's announcement goes into the outbox with the record that its analysis was asked for (``stages``: what
+    this deployment runs)."""
     displaced = None
     if moved_from is not None and moved_from != message.path and await uow.files.get_by_path(moved_from) is not None:
         displaced = await uow.files.delete_by_path(message.path)
@@ -76,6 +91,7 @@ async def apply_inspection(
             )
     if displaced is not None:
         await refresh_primary(uow, displaced.recording_id)
+    await mark_requested(uow, [announcement], stages or StagePolicy())
     return announcement
 
 

@@ -22,10 +22,12 @@ from typing import Any
 
 from tracktion_catalog.adapters.files import Inspection, Readable, Unreadable, Vanished
 from tracktion_catalog.domain.files import choose_primary
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.domain.tags import METADATA_KEYS, metadata_values
 from tracktion_catalog.jobs.content import announcement_for, apply_inspection
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.primary import set_primary
+from tracktion_catalog.jobs.stage_requests import mark_requested
 from tracktion_shared.messages import FileEvent, Message, RecordingCataloged
 from tracktion_shared.storage import NewFile, NewRecording, UnitOfWork
 
@@ -41,7 +43,9 @@ class ReadFile:
     headers: Mapping[str, Any] = field(default_factory=dict)
 
 
-async def record_batch(uow: UnitOfWork, files: Sequence[ReadFile]) -> list[RecordingCataloged | None]:
+async def record_batch(
+    uow: UnitOfWork, files: Sequence[ReadFile], stages: StagePolicy | None = None
+) -> list[RecordingCataloged | None]:
     """Record ``files``; for each, in order, the announcement it queued in the outbox (None: nothing to announce).
 
     A message the inbox already holds (a redelivery) changes nothing, as in :func:`record_inspection`.
@@ -54,11 +58,13 @@ async def record_batch(uow: UnitOfWork, files: Sequence[ReadFile]) -> list[Recor
     known = await uow.files.stats_by_paths([files[index].message.path for index in todo.values()])
     new = [index for index in todo.values() if files[index].message.path not in known]
     results: list[RecordingCataloged | None] = [None] * len(files)
-    for index, announcement in zip(new, await _record_new_paths(uow, [files[i] for i in new]), strict=True):
+    announced = await _record_new_paths(uow, [files[i] for i in new])
+    await mark_requested(uow, announced, stages or StagePolicy())
+    for index, announcement in zip(new, announced, strict=True):
         results[index] = announcement
     for index in todo.values():
         if files[index].message.path in known:
-            results[index] = await apply_inspection(uow, files[index].message, files[index].inspection)
+            results[index] = await apply_inspection(uow, files[index].message, files[index].inspection, stages=stages)
     return results
 
 

@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from tracktion_catalog.adapters.files import Inspection, Inspector
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.locks import PathLocks
 from tracktion_catalog.settings import CatalogSettings
 from tracktion_shared.outbox import OutboxRelay
@@ -27,6 +28,8 @@ class CatalogContext:
     settings: CatalogSettings
     inspector: Inspector
     relay: OutboxRelay | None = None
+    #: what runs after cataloging, for the stage requests (tracktion_catalog.jobs.stage_requests)
+    stages: StagePolicy = field(default_factory=StagePolicy)
     locks: PathLocks = field(default_factory=PathLocks)
     _read_slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 

@@ -30,7 +30,10 @@ async def handle_move(ctx: CatalogContext, message: FileMoved) -> None:
         if await run(ctx.db, lambda uow: _move_row(uow, message)) is _Outcome.DONE:
             return
         inspection = await ctx.read(message.path)
-        await run(ctx.db, lambda uow: record_inspection(uow, message, inspection, moved_from=message.old_path))
+        await run(
+            ctx.db,
+            lambda uow: record_inspection(uow, message, inspection, moved_from=message.old_path, stages=ctx.stages),
+        )
         count_recorded(inspection)
     await ctx.announce()  # as for discoveries: also after a redelivery whose first delivery failed to publish
 

@@ -56,7 +56,7 @@ class Recorder:
     async def _record(self, files: Sequence[ReadFile]) -> Sequence[Outcome | Exception]:
         outcomes: Sequence[Outcome | Exception]
         try:
-            outcomes = await self._ctx.db.run(lambda uow: record_batch(uow, files))
+            outcomes = await self._ctx.db.run(lambda uow: record_batch(uow, files, self._ctx.stages))
         except Exception as exc:
             if is_retryable(exc):
                 raise  # the database is still unreachable after retrying: no file would fare better alone
@@ -66,7 +66,9 @@ class Recorder:
         return outcomes
 
     async def _record_alone(self, read: ReadFile) -> Outcome:
-        return await run(self._ctx.db, lambda uow: record_inspection(uow, read.message, read.inspection))
+        return await run(
+            self._ctx.db, lambda uow: record_inspection(uow, read.message, read.inspection, stages=self._ctx.stages)
+        )
 
 
 def _first_line(exc: BaseException) -> str:

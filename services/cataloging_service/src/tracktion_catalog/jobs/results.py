@@ -40,7 +40,7 @@ async def _record(uow: UnitOfWork, message: ResultMessage) -> None:
         case AnalysisCompleted():
             await _replace(uow, message.recording_id, analysis_values(message), ANALYSIS_KEYS)
         case AnalysisFailed():
-            await _replace(uow, message.recording_id, failure_values(message), ("analysis_status", "analysis_error"))
+            await _replace(uow, message.recording_id, *failure_values(message))
         case TracklistFound():
             await uow.tracklists.replace(
                 message.recording_id, message.source, track_rows(message), cue_file_path=message.cue_file_path

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
-from tracktion_catalog.jobs.lookups_due import request_due_lookups
+from tracktion_catalog.jobs.stage_requests import request_due_stages
 from tracktion_shared.messages import FileEvent
 from tracktion_shared.storage import Database, UnitOfWork, is_retryable
 
@@ -31,19 +32,21 @@ __all__ = ["Confirmation", "UnchangedFiles"]
 
 
 class Confirmation(enum.Enum):
-    """What confirming a file event found: a file to read, or one only seen again (and maybe a look-up re-asked)."""
+    """What confirming a file event found: a file to read, or one only seen again (and maybe a stage asked again)."""
 
     CHANGED = "changed"
     SEEN = "seen"
-    #: seen, and its recording's deferred tracklist look-up was due: a request is in the outbox, to be published
+    #: seen, and a stage of its recording was due (tracktion_catalog.jobs.stage_requests): a request is in the
+    #: outbox, to be published
     SEEN_AND_ASKED = "seen_and_asked"
 
 
 class UnchangedFiles:
     """``await confirm(message)`` -> CHANGED when the file must be read; otherwise "seen by this scan" is recorded."""
 
-    def __init__(self, db: Database, *, max_batch: int = 500) -> None:
+    def __init__(self, db: Database, stages: StagePolicy | None = None, *, max_batch: int = 500) -> None:
         self._db = db
+        self._stages = stages or StagePolicy()
         self._batches: GroupCommit[FileEvent, Confirmation] = GroupCommit(self._confirm_batch, max_batch=max_batch)
 
     @property
@@ -58,20 +61,20 @@ class UnchangedFiles:
 
     async def _confirm_batch(self, messages: Sequence[FileEvent]) -> Sequence[Confirmation | Exception]:
         try:
-            return await run(self._db, lambda uow: _confirm(uow, messages))
+            return await run(self._db, lambda uow: _confirm(uow, messages, self._stages))
         except Exception as exc:
             if is_retryable(exc) or len(messages) == 1:
                 raise
             return await one_by_one(messages, self._confirm_alone)
 
     async def _confirm_alone(self, message: FileEvent) -> Confirmation:
-        [unchanged] = await run(self._db, lambda uow: _confirm(uow, [message]))
+        [unchanged] = await run(self._db, lambda uow: _confirm(uow, [message], self._stages))
         return unchanged
 
 
-async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[Confirmation]:
+async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent], stages: StagePolicy) -> list[Confirmation]:
     """Which messages are about unchanged files; for those, claim them and record the scan, in three statements
-    (and one more that asks again for their recordings' deferred tracklist look-ups that are due)."""
+    (and one more that reads their recordings' stage states, to ask again for what is due)."""
     rows = await uow.files.stats_by_paths([message.path for message in messages])
     unchanged: list[FileEvent] = []
     results: list[bool] = []
@@ -89,7 +92,9 @@ async def _confirm(uow: UnitOfWork, messages: Sequence[FileEvent]) -> list[Confi
     for scan_id, ids in seen.items():
         await uow.files.mark_seen(ids, scan_id)
     recordings = {rows[m.path].recording_id for m in unchanged if m.message_id in claimed}
-    asked = await request_due_lookups(uow, {recording_id for recording_id in recordings if recording_id is not None})
+    asked = await request_due_stages(
+        uow, {recording_id for recording_id in recordings if recording_id is not None}, stages
+    )
     return [
         Confirmation.CHANGED
         if not was_unchanged

@@ -1,6 +1,7 @@
 """Consumer ``tracklist``: a cataloged recording that looks like a set -> search, fetch, parse, cue sheet, message.
 
-Only recordings longer than ``min_duration`` (default 20 minutes) are looked up: a three-minute track has no
+Only new audio, or a recording the catalog asks to look up again (``redo``: its look-up was deferred), and only
+recordings longer than ``min_duration`` (default 20 minutes) are looked up: a three-minute track has no
 tracklist, and every look-up costs the site requests. What happens to a message:
 
 * found: ``TracklistFound`` with the tracks and the cue sheet's path (``None`` if the sheet could not be written --
@@ -118,7 +119,7 @@ class TracklistLookup:
         )
 
     async def handle(self, message: Message) -> None:
-        if not isinstance(message, RecordingCataloged) or not self.settings.enabled:
+        if not isinstance(message, RecordingCataloged) or not self.settings.enabled or not message.wants("tracklist"):
             return
         duration = message.duration_seconds
         if duration is None or duration <= self.settings.min_duration:
