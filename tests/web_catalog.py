@@ -213,7 +213,8 @@ def build_web_catalog(root: Path) -> WebCatalog:
         timeout=300,
         check=False,
     )
-    assert scan.returncode == 0, scan.stderr[-3000:]
+    assert scan.returncode == 1, scan.stderr[-3000:]  # the broken file was not cataloged: the exit status says so
+    assert [failed["path"] for failed in json.loads(scan.stdout)["failed"]] == [str(bad)]
     catalog.ids = asyncio.run(_ids(catalog))
     asyncio.run(_insert_set(catalog))
     return catalog

@@ -79,7 +79,7 @@ def test_catalog_only_scan_loads_neither_stage_nor_a_server_driver(tmp_path: Pat
 
 
 def test_a_scan_with_every_stage_loads_them_but_no_server_driver(tmp_path: Path, make_audio: Any) -> None:
-    make_audio(tmp_path / "music" / "tone.wav")
+    make_audio(tmp_path / "music" / "tone.wav", seconds=6)  # long enough to analyse: the scan exits 0
     modules, out = tracktion(tmp_path, "scan", str(tmp_path / "music"), "--json")
     assert json.loads(out)["recordings"] == 1
     assert {"tracktion_analysis", "tracktion_tracklist"} <= modules
