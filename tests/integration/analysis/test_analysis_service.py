@@ -318,6 +318,38 @@ async def test_concurrent_messages_for_the_same_content_share_one_analysis() -> 
     assert len([m for m in published if isinstance(m, AnalysisCompleted)]) == 3
 
 
+class SlowReadCache(MemoryCache):
+    """A cache whose reads answer what was there when they were asked, ``delay`` s later (a slow Redis round trip)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def get(self, key: str) -> bytes | None:
+        value = await super().get(key)
+        await asyncio.sleep(self.delay)
+        return value
+
+
+async def test_a_message_whose_cache_miss_outlives_the_other_analysis_finds_its_result() -> None:
+    """The race a redelivered message ran into: its cache look-up missed, and before it answered, the first message's
+    analysis finished and left the content's in-flight slot. The audio is analysed once all the same."""
+    analyser = FakeAnalyser(delay=0.1)
+    cache = SlowReadCache(delay=0.15)
+    bus, published = await _start(analyser, cache)
+    try:
+        content = uuid.uuid4().hex
+        await bus.publish(cataloged("/music/first.mp3", content))
+        await asyncio.sleep(0.2)  # the first is analysing; the second's look-up will answer after it is done
+        await bus.publish(cataloged("/music/second.mp3", content))
+        await asyncio.wait_for(bus.wait_idle(), timeout=30)
+    finally:
+        await bus.close()
+        await cache.close()
+    assert analyser.calls == ["/music/first.mp3"]
+    assert len([m for m in published if isinstance(m, AnalysisCompleted)]) == 2
+
+
 async def test_without_a_cache_everything_is_analysed() -> None:
     analyser = FakeAnalyser()
     bus = InProcessBus(RetryPolicy(max_retries=0, base_delay=0.01))

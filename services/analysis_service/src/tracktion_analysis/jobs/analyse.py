@@ -193,19 +193,18 @@ class AnalyseRecording:
     async def _analyse_and_publish(self, message: RecordingCataloged) -> None:
         started = time.perf_counter()
         try:
-            result, shared = await self._analyse_once(message)
+            result, how = await self._analyse_once(message)
         except UnanalysableAudio as exc:
-            reason = str(exc)
-            log.warning("%s: cannot be analysed: %s", message.path, reason)
-            # remembered per content, except a missing file: that says nothing about the content (it may have moved)
-            if self.cache is not None and self.failure_ttl > 0 and not isinstance(exc, AudioNotFound):
-                await self.cache.set_json(self._cache_key(message.xxh128), {"failed": reason}, self.failure_ttl)
-            await self._publish_failure(message, reason)
+            log.warning("%s: cannot be analysed: %s", message.path, exc)
+            await self._publish_failure(message, str(exc))
             metrics.ANALYSIS_FAILURES.labels("missing_file" if isinstance(exc, AudioNotFound) else "unanalysable").inc()
             return
+        if how == "cache":
+            log.info("%s: analysis found in the cache", message.path)
+            await self.bus.publish(completed_message(message, result, from_cache=True, version=self._version))
+            metrics.RECORDINGS_ANALYSED.labels("cache").inc()
+            return
         metrics.ANALYSIS_SECONDS.observe(time.perf_counter() - started)
-        if self.cache is not None:
-            await self.cache.set_json(self._cache_key(message.xxh128), {"result": result.to_dict()})
         log.info(
             "%s: %s BPM, %s %s (%s)%s",
             message.path,
@@ -213,20 +212,23 @@ class AnalyseRecording:
             result.key,
             result.scale,
             result.camelot,
-            " (shared with a concurrent message for the same content)" if shared else "",
+            " (shared with a concurrent message for the same content)" if how == "shared" else "",
         )
         await self.bus.publish(completed_message(message, result, from_cache=False, version=self._version))
         metrics.RECORDINGS_ANALYSED.labels("analysed").inc()
 
-    async def _analyse_once(self, message: RecordingCataloged) -> tuple[AnalysisResult, bool]:
-        """Analyse, sharing one analysis between concurrent messages for the same content; True when it was shared.
+    async def _analyse_once(self, message: RecordingCataloged) -> tuple[AnalysisResult, str]:
+        """Analyse, sharing one analysis between concurrent messages for the same content; says how the result came:
+        "analysed", "shared" (with a concurrent message) or "cache" (another message finished it a moment ago).
 
-        Sharing is said in the log, so counting analyses by log line (as the fault tests do) counts real work.
+        The content's in-flight slot is taken before anything is awaited and held until the outcome is in the cache,
+        so a second message for the same content, however it interleaves, waits for this one or finds the cache:
+        the audio is analysed once (the fault tests count analyses by log line, so sharing is said there).
         """
         pending = self._in_flight.get(message.xxh128)
         if pending is not None:
             try:
-                return await asyncio.shield(pending), True
+                return await asyncio.shield(pending), "shared"
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if task is not None and task.cancelling():
@@ -235,7 +237,11 @@ class AnalyseRecording:
         future: asyncio.Future[AnalysisResult] = asyncio.get_running_loop().create_future()
         self._in_flight[message.xxh128] = future
         try:
-            result = await self.analyser.analyse(message.path)
+            cached = await self._cached_result(message.xxh128)
+            if cached is not None:
+                future.set_result(cached)
+                return cached, "cache"
+            result = await self._analyse_and_cache(message)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -245,9 +251,30 @@ class AnalyseRecording:
             raise
         else:
             future.set_result(result)
-            return result, False
+            return result, "analysed"
         finally:
             del self._in_flight[message.xxh128]
+
+    async def _cached_result(self, xxh128: str) -> AnalysisResult | None:
+        """A result cached since the caller looked (a message for the same content finished in between)."""
+        cached = await self._cached(xxh128)
+        try:
+            return AnalysisResult.from_dict(cached["result"]) if cached is not None and "result" in cached else None
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    async def _analyse_and_cache(self, message: RecordingCataloged) -> AnalysisResult:
+        """The analysis of the file, its outcome cached: a result, or a content failure (not a missing file: that
+        says nothing about the content, which may have moved)."""
+        try:
+            result = await self.analyser.analyse(message.path)
+        except UnanalysableAudio as exc:
+            if self.cache is not None and self.failure_ttl > 0 and not isinstance(exc, AudioNotFound):
+                await self.cache.set_json(self._cache_key(message.xxh128), {"failed": str(exc)}, self.failure_ttl)
+            raise
+        if self.cache is not None:
+            await self.cache.set_json(self._cache_key(message.xxh128), {"result": result.to_dict()})
+        return result
 
     async def _publish_failure(self, message: RecordingCataloged, reason: str) -> None:
         await self.bus.publish(
