@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 
 from tracktion_catalog import queries as catalog_queries
 from tracktion_catalog import service as catalog_service
-from tracktion_catalog.domain.stages import Stage, StageCounts, StagePolicy
+from tracktion_catalog.domain.stages import ReportedStage, StageCounts, StagePolicy
 from tracktion_shared.bus import Bus, InProcessBus, create_bus, retry_policy
 from tracktion_shared.config import Settings
 from tracktion_shared.errors import TemporaryError
@@ -80,7 +80,7 @@ class ScanSummary:
     missing: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
     #: the later stages of the folder's recordings by state: done, failed (with why), deferred, due, skipped...
-    stages: dict[Stage, StageCounts] = field(default_factory=dict)
+    stages: dict[ReportedStage, StageCounts] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -1,8 +1,9 @@
-"""Analysis is state the catalog keeps: whatever a scan did not get done, the next scan asks for again.
+"""Analysis and the graph are state the catalog keeps: whatever a scan did not get done, the next scan asks for again.
 
-The real CLI in subprocesses, as a new user runs it: ``--no-analysis`` defers analysis instead of losing it, and a
-scan killed with SIGKILL mid-analysis leaves nothing that a rescan does not finish. The summary's per-stage counts
-and the exit status say what was done and what was not.
+The real CLI in subprocesses, as a new user runs it: ``--no-analysis`` defers analysis instead of losing it, a scan
+killed with SIGKILL mid-analysis leaves nothing that a rescan does not finish, moves, tag changes and deletions
+reach the graph, and two scans at once leave the graph equal to the catalog. The summary's per-stage counts and the
+exit status say what was done and what was not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import mutagen
+import mutagen.id3
 
 from tracktion_analysis.synth import Section, write_sections
 
@@ -113,7 +117,94 @@ def test_a_scan_killed_mid_analysis_is_finished_by_the_next_scan(tmp_path: Path)
     code, rescan = scan(data, music)
     assert code == 0, rescan
     assert counts(rescan, "analysis") == {"done": TRACKS}
+    assert counts(rescan, "graph") == {"done": TRACKS}
     assert len(analysed(data)) == TRACKS
+    assert_graph_is_catalog(data)
+
+
+def test_moves_tag_changes_and_deletions_reach_the_graph(tmp_path: Path) -> None:
+    music, data = tmp_path / "Music", tmp_path / "data"
+    write_tracks(music, seconds=12)
+    code, _ = scan(data, music)
+    assert code == 0
+    assert_graph_is_catalog(data)
+
+    (music / "track-0.wav").rename(music / "renamed [vip].wav")
+    (music / "sub").mkdir()
+    (music / "track-1.wav").rename(music / "sub" / "moved.wav")
+    (music / "track-2.wav").unlink()
+    retagged = music / "track-3.wav"
+    tagged = mutagen.File(retagged)  # type: ignore[attr-defined]
+    tagged.add_tags()
+    tagged.tags.add(mutagen.id3.TPE1(encoding=3, text=["New Artist"]))  # type: ignore[attr-defined]
+    tagged.save()
+    code, rescan = scan(data, music)
+    assert code == 0, rescan
+    assert counts(rescan, "graph") == {"done": TRACKS - 1}
+    graph = assert_graph_is_catalog(data)
+    paths = {path for path, _ in graph.values()}
+    assert str(music / "renamed [vip].wav") in paths
+    assert str(music / "sub" / "moved.wav") in paths
+    assert not {str(music / f"track-{n}.wav") for n in range(3)} & paths, "an old path stayed in the graph"
+    assert ("artist", "New Artist") in {item for _, facts in graph.values() for item in facts.items()}
+
+
+def test_two_scans_at_once_leave_the_graph_equal_to_the_catalog(tmp_path: Path) -> None:
+    music, data = tmp_path / "Music", tmp_path / "data"
+    write_tracks(music, seconds=12)
+    command = [sys.executable, "-m", "tracktion", "scan", str(music), "--json", "--no-tracklists"]
+    scans = [
+        subprocess.Popen(command, env=environment(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for process in scans:
+        _, stderr = process.communicate(timeout=600)
+        assert "Traceback" not in stderr, stderr
+    code, after = scan(data, music)  # whatever the two left undone (exit 1 says so), this one finishes
+    assert code == 0, after
+    assert counts(after, "graph") == {"done": TRACKS}
+    assert_graph_is_catalog(data)
+
+
+def assert_graph_is_catalog(data_dir: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """The embedded graph holds exactly the catalog's present recordings, at their primary paths, with their tags and
+    tempo and key; returns the graph's recordings (id -> path, metadata)."""
+    listed = tracktion(data_dir, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    keys = ("artist", "title", "bpm", "camelot")
+    catalog = {
+        row["id"]: (row["file_path"], {key: row["metadata"][key] for key in keys if key in row["metadata"]})
+        for row in json.loads(listed.stdout)
+        if row["status"] == "present"
+    }
+    graph = _graph_recordings(data_dir / "graph" / "tracktion.lbug")
+    assert {rid: (path, {k: v for k, v in facts.items() if k in keys}) for rid, (path, facts) in graph.items()} == (
+        catalog
+    )
+    return graph
+
+
+def _graph_recordings(path: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """Every recording in the LadybugDB file with its metadata, read directly (no tracktion process is running)."""
+    import ladybug  # noqa: PLC0415 - this helper only
+
+    database = ladybug.Database(str(path), read_only=True)
+    connection = ladybug.Connection(database)
+    try:
+        found: dict[str, tuple[str, dict[str, str]]] = {}
+        result = connection.execute(
+            "MATCH (r:Recording) OPTIONAL MATCH (r)-[:HAS_METADATA]->(m:Metadata) RETURN r.uuid, r.path, m.key, m.value"
+        )
+        assert not isinstance(result, list)
+        while result.has_next():
+            rid, where, key, value = result.get_next()
+            _, facts = found.setdefault(str(rid), (str(where), {}))
+            if key is not None:
+                facts[str(key)] = str(value)
+        return found
+    finally:
+        connection.close()
+        database.close()
 
 
 def _cataloged_all(data_dir: Path) -> bool:

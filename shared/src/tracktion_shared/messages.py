@@ -31,8 +31,11 @@ __all__ = [
     "FileDiscovered",
     "FileMoved",
     "FilesScanned",
+    "GraphSynced",
+    "GraphTracklist",
     "Message",
     "RecordingCataloged",
+    "RecordingGraphState",
     "ScanCompleted",
     "ScannedFile",
     "TimelineSegment",
@@ -288,6 +291,42 @@ class TracklistNotFound(Message):
     retry_after: datetime | None = None
 
 
+class GraphTracklist(BaseModel):
+    """One of a recording's tracklists as the graph keeps it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    url: str | None = None
+    title: str | None = None
+    tracks: list[TracklistTrack]
+
+
+class RecordingGraphState(Message):
+    """What the graph should hold for one recording: the catalog's current facts, replacing whatever it had.
+
+    The catalog sends it whenever those facts change and whenever a scan finds the graph has not confirmed them
+    (``digest`` differs from the one :class:`GraphSynced` last reported), so a lost or dead-lettered state is sent
+    again, and applying a state twice, or an old one after a new one, is repaired the same way. ``path`` None: the
+    recording has no file left in the library, and leaves the graph.
+    """
+
+    type: Literal["recording.graph_state"] = "recording.graph_state"
+    recording_id: UUID
+    path: str | None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    tracklists: list[GraphTracklist] = Field(default_factory=list)
+    digest: str = Field(min_length=1)
+
+
+class GraphSynced(Message):
+    """The graph now holds the :class:`RecordingGraphState` with this ``digest`` (sent by the graph writer)."""
+
+    type: Literal["graph.synced"] = "graph.synced"
+    recording_id: UUID
+    digest: str = Field(min_length=1)
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     model.model_fields["type"].default: model
     for model in (
@@ -302,6 +341,8 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         AnalysisFailed,
         TracklistFound,
         TracklistNotFound,
+        RecordingGraphState,
+        GraphSynced,
     )
 }
 

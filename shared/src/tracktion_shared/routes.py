@@ -18,8 +18,10 @@ from tracktion_shared.messages import (
     FileDiscovered,
     FileMoved,
     FilesScanned,
+    GraphSynced,
     Message,
     RecordingCataloged,
+    RecordingGraphState,
     ScanCompleted,
     TracklistFound,
     TracklistNotFound,
@@ -45,9 +47,10 @@ ROUTES: Mapping[str, tuple[type[Message], ...]] = {
         AnalysisFailed,
         TracklistFound,
         TracklistNotFound,
+        GraphSynced,
     ),
     ANALYSIS: (RecordingCataloged,),
     TRACKLIST: (RecordingCataloged,),
-    # the graph writer: idempotent upserts of recordings, analysis metadata and tracklists (tracktion_shared.graph)
-    GRAPH: (RecordingCataloged, AnalysisCompleted, TracklistFound),
+    # the graph writer: applies the catalog's state of a recording and confirms it (tracktion_shared.graph)
+    GRAPH: (RecordingGraphState,),
 }

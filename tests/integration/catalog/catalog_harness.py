@@ -23,6 +23,8 @@ from tracktion_catalog import CatalogSettings, FileView, RecordingView, get_file
 from tracktion_catalog.adapters.files import Inspection, inspect_file
 from tracktion_catalog.consumer import CatalogConsumer
 from tracktion_shared.bus import InProcessBus, RetryPolicy
+from tracktion_shared.graph import GraphRepository
+from tracktion_shared.graph import register as register_graph
 from tracktion_shared.messages import (
     FileChanged,
     FileDiscovered,
@@ -30,6 +32,7 @@ from tracktion_shared.messages import (
     FilesScanned,
     Message,
     RecordingCataloged,
+    RecordingGraphState,
     ScannedFile,
 )
 from tracktion_shared.outbox import OutboxRelay
@@ -91,7 +94,8 @@ def permission_denied_path(folder: Path) -> Path:
 class Catalog:
     """The consumer on a started in-process bus, plus the tests' view of it."""
 
-    def __init__(self, db: Database, music: Path, *, prefetch: int = 8) -> None:
+    def __init__(self, db: Database, music: Path, *, prefetch: int = 8, graph: GraphRepository | None = None) -> None:
+        """``graph``: the graph writer runs on it, confirming the catalog's graph states (None: no graph stage)."""
         self.db = db
         self.music = music
         self.bus = InProcessBus(RetryPolicy(max_retries=2, base_delay=0.05), prefetch=prefetch, close_timeout=5)
@@ -102,6 +106,10 @@ class Catalog:
             self.bus, db, relay=self.relay, settings=CatalogSettings(hash_chunk_size=65536), inspector=self._read
         )
         self.bus.subscribe("listener", [RecordingCataloged], self._listen)
+        self.graph_states: list[RecordingGraphState] = []
+        self.bus.subscribe("graph-listener", [RecordingGraphState], self._listen_graph)
+        if graph is not None:
+            register_graph(self.bus, graph)
 
     def _read(self, path: str, chunk_size: int) -> Inspection:
         self.reads.append(path)
@@ -110,6 +118,10 @@ class Catalog:
     async def _listen(self, message: Message) -> None:
         assert isinstance(message, RecordingCataloged)
         self.deliveries.append(message)
+
+    async def _listen_graph(self, message: Message) -> None:
+        assert isinstance(message, RecordingGraphState)
+        self.graph_states.append(message)
 
     @property
     def announced(self) -> list[RecordingCataloged]:
@@ -158,3 +170,11 @@ class Catalog:
 
     async def dead_letters(self) -> list[str]:
         return [letter.reason for letter in await self.bus.dead_letters("catalog")]
+
+
+#: the graph stage's bookkeeping in a recording's metadata (tracktion_catalog.domain.graph_state)
+GRAPH_BOOKKEEPING = ("graph_sent", "graph_sent_at", "graph_sent_by", "graph_synced")
+
+
+def without_graph_bookkeeping(metadata: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in metadata.items() if key not in GRAPH_BOOKKEEPING}

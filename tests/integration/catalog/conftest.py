@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from catalog_harness import FAST_RETRY, Catalog
 
+from tracktion_shared.graph import LadybugGraph
 from tracktion_shared.storage import Database, upgrade
 
 
@@ -54,8 +55,11 @@ def music(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def catalog(database: Database, music: Path) -> AsyncIterator[Catalog]:
-    harness = Catalog(database, music)
+    """The catalog with the graph writer on an embedded graph beside the music folder (graph states confirmed)."""
+    graph = LadybugGraph(music.parent / "graph.lbug")
+    harness = Catalog(database, music, graph=graph)
     await harness.bus.start()
     yield harness
     assert await harness.dead_letters() == []
     await harness.bus.close()
+    await graph.close()

@@ -23,13 +23,17 @@ from sqlalchemy import select
 from tracktion_catalog import CatalogSettings, get_file
 from tracktion_catalog.adapters.files import Inspection, Readable, Vanished, inspect_file
 from tracktion_catalog.domain.facts import Digests
+from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.content import record_inspection
 from tracktion_catalog.jobs.content_batch import ReadFile, record_batch
 from tracktion_catalog.jobs.context import CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.recorder import Recorder
 from tracktion_catalog.jobs.unchanged import Confirmation, UnchangedFiles
-from tracktion_shared.messages import FileDiscovered, FileEvent, decode
+from tracktion_shared.messages import FileDiscovered, FileEvent, RecordingGraphState, decode
 from tracktion_shared.storage import Database, FileEntry, LibraryEntry, MetadataEntry, OutboxMessage, Recording, upgrade
+
+POLICY = StagePolicy()
 
 
 def discovered(path: Path, scan_id: uuid.UUID | None = None) -> FileDiscovered:
@@ -60,17 +64,22 @@ async def snapshot(db: Database) -> dict[str, Any]:
             f.path: (f.status, sha(f.recording_id), f.size, f.mtime, f.error, f.last_scan_id)
             for f in await session.scalars(select(FileEntry))
         }
-        metadata = {  # when an analysis was asked for is a clock reading, not an outcome
-            (sha(m.recording_id), m.key): m.value if m.key != "analysis_requested_at" else "<time>"
+        metadata = {  # when an analysis or graph state was asked for / sent is a clock reading, not an outcome
+            (sha(m.recording_id), m.key): m.value
+            if m.key not in ("analysis_requested_at", "graph_sent_at")
+            else "<time>"
             for m in await session.scalars(select(MetadataEntry))
         }
         library = {
             sha(row.recording_id): (row.file_path, row.file_name, row.status, row.artist, row.title, row.duration)
             for row in await session.scalars(select(LibraryEntry))
         }
-        outbox = []
+        outbox, graph_states = [], []
         for row in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
             message: Any = decode(row.body)
+            if isinstance(message, RecordingGraphState):
+                graph_states.append((message.path, sha(message.recording_id)))
+                continue
             outbox.append((message.path, message.sha256, recordings[message.recording_id].sha256_hash))
     return {
         "recordings": sorted((r.sha256_hash, r.xxh128_hash, r.file_path, r.file_name) for r in recordings.values()),
@@ -78,6 +87,7 @@ async def snapshot(db: Database) -> dict[str, Any]:
         "metadata": metadata,
         "library": library,
         "outbox": sorted(outbox),
+        "graph_states": sorted(graph_states, key=str),
     }
 
 
@@ -179,6 +189,7 @@ async def test_files_read_together_are_recorded_in_few_transactions(database: Da
     catalog = await snapshot(database)
     assert len(catalog["recordings"]) == 8
     assert len(catalog["outbox"]) == 8
+    assert len(catalog["graph_states"]) == 8, "each new recording's graph state is sent in the same transaction"
     assert {status for status, *_ in catalog["files"].values()} == {"present"}
     assert len(catalog["library"]) == 8
 
@@ -231,8 +242,8 @@ async def test_a_message_that_fails_in_a_batch_takes_the_normal_error_path(datab
 
 async def test_a_bad_message_among_unchanged_files_fails_alone(database: Database, music: Path) -> None:
     paths = [write_wav(music / f"same-{n}.wav", frequency=800 + 10 * n) for n in range(4)]
-    for file in [read(path) for path in paths]:
-        await database.run(lambda uow, f=file: record_inspection(uow, f.message, f.inspection))
+    for file in [read(path) for path in paths]:  # as the consumer records them: their graph states sent
+        await database.run(with_graph(lambda uow, f=file: record_inspection(uow, f.message, f.inspection), POLICY))
     rescan = uuid.uuid4()
     bad = FileDiscovered(path=os.fsdecode(os.path.join(os.fsencode(music), b"odd-\xff.wav")), size=1, mtime=1.0)
     messages = [discovered(path, rescan) for path in paths[:2]] + [bad] + [discovered(p, rescan) for p in paths[2:]]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import xxhash
-from catalog_harness import Catalog, write_wav
+from catalog_harness import Catalog, without_graph_bookkeeping, write_wav
 
 from tracktion_catalog import FileView, list_recordings, summary
 from tracktion_shared.messages import FileDeleted, FileMoved
@@ -29,7 +29,10 @@ async def test_a_new_file_becomes_one_recording_with_hashes_and_metadata(catalog
     assert recording.xxh128_hash == xxhash.xxh3_128_hexdigest(data)
     requested_at = datetime.fromisoformat(recording.metadata.pop("analysis_requested_at"))
     assert abs((datetime.now(UTC) - requested_at).total_seconds()) < 60
-    assert recording.metadata == {
+    assert recording.metadata["graph_synced"] == recording.metadata["graph_sent"], "the graph confirmed its state"
+    (state,) = catalog.graph_states
+    assert (state.recording_id, state.path, state.metadata) == (recording.id, str(path), TAGS)
+    assert without_graph_bookkeeping(recording.metadata) == {
         **TAGS,
         "duration": "1",
         "bitrate": str(22050 * 16),
@@ -155,7 +158,9 @@ async def test_a_deleted_file_is_missing_and_keeps_its_recording(catalog: Catalo
     after = await catalog.recording(path)
     assert after.id == before.id
     assert after.status == "missing"
-    assert after.metadata == before.metadata
+    assert without_graph_bookkeeping(after.metadata) == without_graph_bookkeeping(before.metadata)
+    assert [state.path for state in catalog.graph_states] == [str(path), None], "the deletion reached the graph"
+    assert after.metadata["graph_synced"] == catalog.graph_states[-1].digest
     assert (await catalog.file(path)).status == "missing"
     state = await summary(catalog.db, str(music))
     assert (state.recordings, state.missing) == (0, [str(path)])

@@ -1,9 +1,10 @@
-"""The cluster path: an analysis request that was dead-lettered is asked for again by the catalog's repair walk.
+"""The cluster path: a request or graph state that was dead-lettered is sent again by the catalog's repair walk.
 
-Real RabbitMQ (durable queues, dead-letter queues) and the catalog's database (SQLite and PostgreSQL). The analysis
-stage here is a stand-in consumer under the ``analysis`` queue that crashes on the first request (so RabbitMQ
-dead-letters it, as it would a file that kills its worker) and answers the second: the test is about the catalog,
-which must not take "asked once" for "done".
+Real RabbitMQ (durable queues, dead-letter queues), the catalog's database (SQLite and PostgreSQL) and the real graph
+writer on an embedded graph. The analysis stage here is a stand-in consumer under the ``analysis`` queue that crashes
+on the first request (so RabbitMQ dead-letters it, as it would a file that kills its worker) and answers the second:
+the test is about the catalog, which must not take "asked once" for "done". The graph writer is wrapped the same way
+for the graph's test.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from tracktion_catalog.jobs.repair import repair_once
 from tracktion_shared.bus import Bus, RetryPolicy
 from tracktion_shared.bus.testing import DEFAULT_TEST_AMQP_URL, BusHarness
 from tracktion_shared.errors import PermanentError
-from tracktion_shared.messages import AnalysisCompleted, FileDiscovered, Message, RecordingCataloged
+from tracktion_shared.graph import GraphWriter, LadybugGraph
+from tracktion_shared.graph import register as register_graph
+from tracktion_shared.messages import (
+    AnalysisCompleted,
+    FileDiscovered,
+    Message,
+    RecordingCataloged,
+    RecordingGraphState,
+)
 from tracktion_shared.outbox import OutboxRelay
 from tracktion_shared.storage import Database
 
@@ -49,6 +58,8 @@ async def test_a_dead_lettered_analysis_request_is_asked_for_again(database: Dat
     harness = BusHarness("rabbitmq", amqp_url=AMQP_URL, policy=RetryPolicy(max_retries=1, base_delay=0.05))
     bus = harness()
     consumer = register(bus, database, relay=OutboxRelay(database, bus), stages=StagePolicy())
+    graph = LadybugGraph(music.parent / "graph.lbug")
+    register_graph(bus, graph)
     requests: list[RecordingCataloged] = []
 
     async def analysis(message: Message) -> None:
@@ -79,9 +90,11 @@ async def test_a_dead_lettered_analysis_request_is_asked_for_again(database: Dat
         recording = await get_recording(database, str(path))
         assert recording is not None
         assert recording.metadata["bpm"] == "124"
+        await eventually(lambda: _graph_synced(database, path), "the graph holds the result")
         assert await repair_once(consumer.ctx, now=later + timedelta(days=30)) == 0  # done is done
     finally:
         await harness.cleanup()
+        await graph.close()
 
 
 async def test_a_request_that_is_never_answered_ends_as_a_failure(database: Database, music: Path) -> None:
@@ -89,6 +102,8 @@ async def test_a_request_that_is_never_answered_ends_as_a_failure(database: Data
     harness = BusHarness("rabbitmq", amqp_url=AMQP_URL)
     bus = harness()
     consumer = register(bus, database, relay=OutboxRelay(database, bus), stages=StagePolicy())
+    graph = LadybugGraph(music.parent / "graph.lbug")
+    register_graph(bus, graph)
     try:
         await bus.start()
         path = write_wav(music / "track.wav")
@@ -106,10 +121,55 @@ async def test_a_request_that_is_never_answered_ends_as_a_failure(database: Data
         assert f"after {MAX_ANALYSIS_ATTEMPTS} requests" in recording.metadata["analysis_error"]
     finally:
         await harness.cleanup()
+        await graph.close()
 
 
-async def _dead_lettered(bus: Bus) -> bool:
-    return len(await bus.dead_letters("analysis")) == 1
+async def test_a_dead_lettered_graph_state_is_sent_again(database: Database, music: Path) -> None:
+    """The graph writer dead-letters the recording's first state: the catalog knows the graph never confirmed it,
+    and the repair walk sends it again once its lease is over; then the graph holds the recording."""
+    harness = BusHarness("rabbitmq", amqp_url=AMQP_URL, policy=RetryPolicy(max_retries=1, base_delay=0.05))
+    bus = harness()
+    consumer = register(bus, database, relay=OutboxRelay(database, bus), stages=StagePolicy(analysis=False))
+    graph = LadybugGraph(music.parent / "graph.lbug")
+    writer = GraphWriter(graph, bus)
+    states: list[RecordingGraphState] = []
+
+    async def crashes_first(message: Message) -> None:
+        assert isinstance(message, RecordingGraphState)
+        states.append(message)
+        if len(states) == 1:
+            raise PermanentError("the graph refused this state")
+        await writer.handle(message)
+
+    bus.subscribe("graph", [RecordingGraphState], crashes_first)
+    try:
+        await bus.start()
+        path = write_wav(music / "track.wav")
+        await bus.publish(FileDiscovered(path=str(path), scan_id=uuid.uuid4()))
+        await eventually(lambda: _dead_lettered(bus, "graph"), "the first state dead-lettered")
+        assert await graph.recording_for_path(str(path)) is None
+
+        assert await repair_once(consumer.ctx) == 0  # within its lease: the confirmation may still come
+        later = datetime.now(UTC) + timedelta(hours=2)
+        assert await repair_once(consumer.ctx, now=later) == 1
+        await eventually(lambda: _graph_synced(database, path), "the second state applied and confirmed")
+        recording = await get_recording(database, str(path))
+        assert recording is not None
+        assert await graph.recording_for_path(str(path)) == recording.id
+        assert [state.digest for state in states] == [states[0].digest] * 2
+        assert await repair_once(consumer.ctx, now=later + timedelta(days=30)) == 0  # in step is done
+    finally:
+        await harness.cleanup()
+        await graph.close()
+
+
+async def _graph_synced(db: Database, path: Path) -> bool:
+    recording = await get_recording(db, str(path))
+    return recording is not None and recording.metadata.get("graph_synced") == recording.metadata.get("graph_sent")
+
+
+async def _dead_lettered(bus: Bus, queue: str = "analysis") -> bool:
+    return len(await bus.dead_letters(queue)) == 1
 
 
 async def _analysed(db: Database, path: Path) -> bool:

@@ -11,9 +11,10 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert
 
 from tracktion_catalog import scan_progress, summary
+from tracktion_catalog.domain.graph_state import graph_state
 from tracktion_catalog.jobs.pages import sort_page
 from tracktion_shared.messages import FileDiscovered, ScanCompleted
-from tracktion_shared.storage import Database, FileEntry, Recording
+from tracktion_shared.storage import Database, FileEntry, MetadataEntry, Recording
 
 
 async def test_an_unchanged_rescan_reads_no_file(catalog: Catalog, music: Path) -> None:
@@ -98,6 +99,7 @@ async def test_summary_of_a_folder(catalog: Catalog, music: Path) -> None:
         "stages": {  # the one recording's analysis was asked for (no answer yet); no look-up was made
             "analysis": {**NOTHING, "in_progress": 1},
             "tracklist": NOTHING,
+            "graph": {**NOTHING, "done": 1},  # the graph confirmed the recording's state
         },
     }
     assert state.failed[0][1].startswith("not ")
@@ -117,10 +119,18 @@ async def _seed(db: Database, paths: list[str]) -> None:
         for n, r in enumerate(recordings)
     ]
 
+    in_step = [  # and the graph holds every one of them
+        {"id": uuid.uuid4(), "recording_id": r["id"], "key": key, "value": digest}
+        for r in recordings
+        for digest in [graph_state(r["id"], r["file_path"], {}, []).digest]
+        for key in ("graph_sent", "graph_synced")
+    ]
+
     async def write(uow: object) -> None:
         session = uow.session  # type: ignore[attr-defined]
         await session.execute(insert(Recording), recordings)
         await session.execute(insert(FileEntry), [{**row, "status": "present"} for row in files])
+        await session.execute(insert(MetadataEntry), in_step)
 
     await db.run(write)
 

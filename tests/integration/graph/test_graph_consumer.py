@@ -1,8 +1,7 @@
-"""The ``graph`` consumer on the real in-process bus: messages in, graph answers out, redeliveries change nothing."""
+"""The ``graph`` consumer on the real in-process bus: catalog states in, graph answers and confirmations out."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,77 +12,102 @@ from tracktion_shared.bus import InProcessBus, RetryPolicy
 from tracktion_shared.errors import TemporaryError
 from tracktion_shared.graph import GraphRepository, LadybugGraph, register
 from tracktion_shared.graph.base import Statement
-from tracktion_shared.graph.consumer import analysis_metadata
-from tracktion_shared.messages import (
-    AnalysisCompleted,
-    Message,
-    RecordingCataloged,
-    TracklistFound,
-    TracklistTrack,
-)
+from tracktion_shared.messages import GraphSynced, GraphTracklist, Message, RecordingGraphState, TracklistTrack
 from tracktion_shared.routes import GRAPH, ROUTES
 
 
-def cataloged(rid: uuid.UUID, path: str) -> RecordingCataloged:
-    digest = hashlib.sha256(path.encode()).hexdigest()
-    return RecordingCataloged(recording_id=rid, path=path, sha256=digest, xxh128=digest[:32], tags={"album": path})
-
-
-def analysed(rid: uuid.UUID, bpm: float, camelot: str) -> AnalysisCompleted:
-    return AnalysisCompleted(recording_id=rid, xxh128="0" * 32, bpm=bpm, camelot=camelot, key="A", scale="minor")
-
-
-def found(rid: uuid.UUID, *names: str) -> TracklistFound:
+def state(
+    rid: uuid.UUID,
+    path: str | None,
+    *,
+    bpm: float | None = None,
+    camelot: str | None = None,
+    tracks: Sequence[str] = (),
+    digest: str = "d1",
+    **tags: str,
+) -> RecordingGraphState:
+    metadata = dict(tags)
+    if bpm is not None:
+        metadata["bpm"] = str(bpm)
+    if camelot is not None:
+        metadata["camelot"] = camelot
     rows = [
-        TracklistTrack(position=i, artist=n.split(" - ")[0], title=n.split(" - ")[1]) for i, n in enumerate(names, 1)
+        TracklistTrack(position=i, artist=n.split(" - ")[0], title=n.split(" - ")[1]) for i, n in enumerate(tracks, 1)
     ]
-    return TracklistFound(recording_id=rid, source="1001tracklists", title=f"set {rid}", tracks=rows)
+    lists = [GraphTracklist(source="1001tracklists", title=f"set {rid}", tracks=rows)] if rows else []
+    return RecordingGraphState(recording_id=rid, path=path, metadata=metadata, tracklists=lists, digest=digest)
 
 
-async def deliver(graph: GraphRepository, messages: Sequence[Message]) -> InProcessBus:
+async def deliver(graph: GraphRepository, messages: Sequence[Message]) -> list[GraphSynced]:
+    """Deliver ``messages`` to the graph writer; the confirmations it published."""
     bus = InProcessBus(RetryPolicy(max_retries=2, base_delay=0.02), close_timeout=5)
+    confirmed: list[GraphSynced] = []
+
+    async def record(message: Message) -> None:
+        assert isinstance(message, GraphSynced)
+        confirmed.append(message)
+
     register(bus, graph)
+    bus.subscribe("confirmations", [GraphSynced], record)
     async with bus:
         for message in messages:
             await bus.publish(message)
         await bus.wait_idle()
         assert await bus.dead_letters(GRAPH) == []
-    return bus
+    return confirmed
 
 
-async def test_messages_become_the_graph(graph_factory: GraphHarness) -> None:
+async def test_states_become_the_graph_and_are_confirmed(graph_factory: GraphHarness) -> None:
     graph = graph_factory()
     a, b, c = uuid.UUID(int=1), uuid.UUID(int=2), uuid.UUID(int=3)
     messages: list[Message] = [
-        cataloged(a, "/sets/a.mp3"),
-        cataloged(b, "/sets/b.mp3"),
-        cataloged(c, "/sets/c.mp3"),
-        analysed(a, 128.0, "8A"),
-        analysed(b, 127.0, "8B"),
-        analysed(c, 90.0, "8A"),
-        found(a, "X - One", "Y - Two", "Z - Three"),
-        found(b, "Y - Two", "Z - Three"),
-        found(c, "X - One", "Y - Two"),
+        state(a, "/sets/a.mp3", bpm=128.0, camelot="8A", tracks=("X - One", "Y - Two", "Z - Three"), digest="a1"),
+        state(b, "/sets/b.mp3", bpm=127.0, camelot="8B", tracks=("Y - Two", "Z - Three"), digest="b1"),
+        state(c, "/sets/c.mp3", bpm=90.0, camelot="8A", tracks=("X - One", "Y - Two"), digest="c1"),
     ]
-    await deliver(graph, messages)
+    confirmed = await deliver(graph, messages)
+    assert sorted((m.recording_id, m.digest) for m in confirmed) == [(a, "a1"), (b, "b1"), (c, "c1")]
+    assert all(m.correlation_id == s.correlation_id for m, s in zip(confirmed, messages, strict=True))
 
     assert [h.recording_id for h in await graph.sets_with("y two")] == [str(a), str(b), str(c)]
     assert [(n.title, n.plays) for n in await graph.next_after("y two")] == [("Three", 2)]
     assert [(m.recording_id, m.relation) for m in await graph.compatible(a)] == [(str(b), "relative")]
-    assert await graph.recording_for_path("/sets/b.mp3") == b, "the analysis message kept the cataloged path"
+    assert await graph.recording_for_path("/sets/b.mp3") == b
 
     before = await size(graph)
     await deliver(graph, messages)  # at-least-once: everything delivered again
     assert await size(graph) == before
 
 
+async def test_a_new_state_replaces_the_old_one_and_an_absent_recording_leaves(graph_factory: GraphHarness) -> None:
+    """Moves, renames, lost tags, a replaced tracklist and a deleted file all reach the graph."""
+    graph = graph_factory()
+    a, b = uuid.UUID(int=11), uuid.UUID(int=12)
+    await deliver(
+        graph,
+        [
+            state(a, "/sets/old.mp3", bpm=128.0, camelot="8A", tracks=("X - One", "Y - Two"), genre="techno"),
+            state(b, "/sets/b.mp3", bpm=128.0, camelot="8A"),
+        ],
+    )
+    assert [m.recording_id for m in await graph.compatible(b)] == [str(a)]
+
+    # moved and re-analysed; the tag is gone; the tracklist now has other tracks
+    await deliver(graph, [state(a, "/sets/new.mp3", bpm=140.0, camelot="8A", tracks=("Z - Three",), digest="d2")])
+    assert await graph.recording_for_path("/sets/old.mp3") is None
+    assert await graph.recording_for_path("/sets/new.mp3") == a
+    assert await graph.compatible(b) == [], "the old tempo is gone with the old state"
+    assert await graph.sets_with("y two") == []
+    assert [h.recording_id for h in await graph.sets_with("z three")] == [str(a)]
+
+    await deliver(graph, [state(a, None, digest="gone")])
+    assert await graph.recording_for_path("/sets/new.mp3") is None
+    assert await graph.sets_with("z three") == []
+    await deliver(graph, [state(a, None, digest="gone")])  # removing twice is fine
+
+
 def test_the_consumer_has_its_row_in_the_routing_table() -> None:
-    assert ROUTES[GRAPH] == (RecordingCataloged, AnalysisCompleted, TracklistFound)
-
-
-def test_analysis_metadata_keeps_known_values_only() -> None:
-    message = AnalysisCompleted(recording_id=uuid.uuid4(), xxh128="0" * 32, bpm=174.0, camelot="5A", energy=0.5)
-    assert analysis_metadata(message) == {"bpm": "174.0", "camelot": "5A", "energy": "0.5"}
+    assert ROUTES[GRAPH] == (RecordingGraphState,)
 
 
 class FlakyGraph(LadybugGraph):
@@ -102,7 +126,8 @@ async def test_an_unavailable_graph_is_retried_not_lost(tmp_path: Path) -> None:
     graph = FlakyGraph(tmp_path / "graph.lbug")
     try:
         rid = uuid.uuid4()
-        await deliver(graph, [cataloged(rid, "/sets/flaky.mp3")])
+        confirmed = await deliver(graph, [state(rid, "/sets/flaky.mp3")])
         assert await graph.recording_for_path("/sets/flaky.mp3") == rid
+        assert [m.digest for m in confirmed] == ["d1"]
     finally:
         await graph.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.deletions import handle_delete
 from tracktion_catalog.jobs.file_events import handle_file_event
+from tracktion_catalog.jobs.graph_sync import record_synced
 from tracktion_catalog.jobs.moves import handle_move
 from tracktion_catalog.jobs.pages import handle_files_scanned
 from tracktion_catalog.jobs.recorder import Recorder
@@ -19,6 +20,7 @@ from tracktion_shared.messages import (
     FileDiscovered,
     FileMoved,
     FilesScanned,
+    GraphSynced,
     Message,
     ScanCompleted,
     TracklistFound,
@@ -54,5 +56,7 @@ class CatalogConsumer:
                 await handle_scan_completed(self.ctx, message)
             case AnalysisCompleted() | AnalysisFailed() | TracklistFound() | TracklistNotFound():
                 await handle_result(self.ctx, message)
+            case GraphSynced():
+                await record_synced(self.ctx, message)
             case _:
                 raise TypeError(f"the catalog does not consume {message.type}")

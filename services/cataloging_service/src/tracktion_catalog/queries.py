@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tracktion_catalog.domain.files import folder_prefix
-from tracktion_catalog.domain.stages import STAGE_KEYS, Stage, StageCounts, StagePolicy, summarise
+from tracktion_catalog.domain.stages import STAGE_KEYS, ReportedStage, StageCounts, StagePolicy, summarise
 from tracktion_shared.storage import Database, FileEntry, Recording, UnitOfWork
 
 __all__ = [
@@ -108,7 +108,7 @@ class CatalogSummary:
     duplicates: list[str]
     missing: list[str]
     #: the later stages of the folder's recordings, by state (tracktion_catalog.domain.stages.summarise)
-    stages: dict[Stage, StageCounts] = field(default_factory=dict)
+    stages: dict[ReportedStage, StageCounts] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {

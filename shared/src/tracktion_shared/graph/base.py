@@ -18,7 +18,7 @@ from typing import Any, Self
 from tracktion_shared.errors import PermanentError
 from tracktion_shared.graph import domain
 from tracktion_shared.graph.cypher import Q, Query
-from tracktion_shared.messages import TracklistTrack
+from tracktion_shared.messages import GraphTracklist, TracklistTrack
 
 __all__ = ["Compatible", "GraphRepository", "NextTrack", "SetHit", "Statement", "UnknownRecording", "tracklist_id"]
 
@@ -138,7 +138,50 @@ class GraphRepository(abc.ABC):
         title: str | None = None,
         url: str | None = None,
     ) -> uuid.UUID:
-        """Replace the recording's tracklist from ``source`` with ``tracks``; returns the tracklist's stable id.
+        """Replace the recording's tracklist from ``source`` with ``tracks``; returns the tracklist's stable id."""
+        tid = tracklist_id(recording_id, source)
+        await self._write(self._tracklist_statements(recording_id, source, tracks, title=title, url=url))
+        return tid
+
+    async def replace_recording(
+        self,
+        recording_id: uuid.UUID,
+        path: str,
+        metadata: Mapping[str, str],
+        tracklists: Sequence[GraphTracklist],
+    ) -> None:
+        """Make the recording exactly this (the catalog's state): its path, only these metadata keys, only these
+        tracklists. One transaction, so a reader never sees a recording half replaced."""
+        rid = str(recording_id)
+        statements: list[Statement] = [
+            (Q.UPSERT_RECORDING, {"uuid": rid, "path": path}),
+            (Q.CLEAR_METADATA, {"uuid": rid}),
+            (Q.CLEAR_TRACKLISTS, {"uuid": rid}),
+        ]
+        rows = [{"id": f"{rid}:{key}", "key": key, "value": str(value)} for key, value in sorted(metadata.items())]
+        statements += [(Q.UPSERT_METADATA, {"uuid": rid, "rows": batch}) for batch in self._batches(rows)]
+        for tracklist in tracklists:
+            statements += self._tracklist_statements(
+                recording_id, tracklist.source, tracklist.tracks, title=tracklist.title, url=tracklist.url
+            )
+        await self._write(statements)
+
+    async def remove_recording(self, recording_id: uuid.UUID) -> None:
+        """Take the recording out of the graph with its metadata and tracklists (its file left the library); the
+        tracks stay, since other sets may play them."""
+        rid = {"uuid": str(recording_id)}
+        await self._write([(Q.CLEAR_METADATA, rid), (Q.CLEAR_TRACKLISTS, rid), (Q.DELETE_RECORDING, rid)])
+
+    def _tracklist_statements(
+        self,
+        recording_id: uuid.UUID,
+        source: str,
+        tracks: Sequence[TracklistTrack],
+        *,
+        title: str | None,
+        url: str | None,
+    ) -> list[Statement]:
+        """The statements that replace one tracklist.
 
         Tracks are de-duplicated by :func:`~tracktion_shared.graph.domain.track_key`; unidentified rows are left out
         but keep their positions, so the tracks around an "ID" are not counted as played one after the other.
@@ -163,8 +206,7 @@ class GraphRepository(abc.ABC):
             link_rows = [{"key": r["key"], "position": r["position"], "start_time": r["start_time"]} for r in rows]
             statements += [(Q.UPSERT_TRACKS, {"rows": batch}) for batch in self._batches(track_rows)]
             statements += [(Q.LINK_TRACKS, {"uuid": tid, "rows": batch}) for batch in self._batches(link_rows)]
-        await self._write(statements)
-        return uuid.UUID(tid)
+        return statements
 
     def _batches(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]

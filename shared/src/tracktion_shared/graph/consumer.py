@@ -1,61 +1,55 @@
-"""The graph writer: the consumer ``graph`` turns catalog, analysis and tracklist messages into graph upserts.
+"""The graph writer: the consumer ``graph`` makes the graph hold each recording's state as the catalog sends it.
 
-Every handler is an idempotent upsert keyed by the catalog's recording id, so a redelivered message changes nothing
-and the order of arrival does not matter (a tracklist that arrives before its recording creates the recording node,
-which the catalog message later completes). Failures follow the error tree: an unreachable graph is a
-``TemporaryError`` and the bus retries the message later.
+The catalog is the one source of truth; the graph is a copy it keeps in step (:class:`RecordingGraphState`: path,
+the metadata the graph answers from, tracklists). Each state replaces the recording in one transaction -- or removes
+it, when the recording has no file left -- so a move, a rename, a deletion or a tag change reaches the graph, and a
+redelivered or repeated state changes nothing. The writer then confirms with :class:`GraphSynced` (the state's
+digest), which the catalog records: a state that was lost or dead-lettered is never confirmed, and the next scan or
+repair walk sends it again. Failures follow the error tree: an unreachable graph is a ``TemporaryError`` and the bus
+retries the message later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from tracktion_shared.bus.base import Bus
 from tracktion_shared.bus.factory import create_bus
 from tracktion_shared.config import Settings
-from tracktion_shared.graph.base import BPM_KEY, CAMELOT_KEY, GraphRepository
+from tracktion_shared.graph.base import GraphRepository
 from tracktion_shared.graph.factory import create_graph
-from tracktion_shared.messages import AnalysisCompleted, Message, RecordingCataloged, TracklistFound
+from tracktion_shared.messages import GraphSynced, Message, RecordingGraphState
 from tracktion_shared.routes import GRAPH, ROUTES
 
-__all__ = ["GraphWriter", "analysis_metadata", "main", "register"]
+__all__ = ["GraphWriter", "main", "register"]
 
-
-def analysis_metadata(message: AnalysisCompleted) -> dict[str, str]:
-    """The analysis results the graph keeps as metadata (the ones the harmonic search and people ask for)."""
-    values: dict[str, object | None] = {
-        BPM_KEY: message.bpm,
-        "key": message.key,
-        "scale": message.scale,
-        CAMELOT_KEY: message.camelot,
-        "open_key": message.open_key,
-        "mood": message.mood,
-        "energy": message.energy,
-        "danceability": message.danceability,
-    }
-    return {key: str(value) for key, value in values.items() if value is not None}
+log = logging.getLogger("tracktion.graph")
 
 
 class GraphWriter:
-    """Routes each message type to its upsert; one instance per graph."""
+    """Applies each recording state to one graph and confirms it on the bus."""
 
-    def __init__(self, graph: GraphRepository) -> None:
+    def __init__(self, graph: GraphRepository, bus: Bus) -> None:
         self.graph = graph
+        self.bus = bus
 
     async def handle(self, message: Message) -> None:
-        if isinstance(message, RecordingCataloged):
-            await self.graph.upsert_recording(message.recording_id, message.path, message.tags)
-        elif isinstance(message, AnalysisCompleted):
-            await self.graph.upsert_recording(message.recording_id, None, analysis_metadata(message))
-        elif isinstance(message, TracklistFound):
-            await self.graph.upsert_tracklist(
-                message.recording_id, message.source, message.tracks, title=message.title, url=message.url
-            )
+        if not isinstance(message, RecordingGraphState):  # pragma: no cover - subscribed to this type only
+            raise TypeError(f"unexpected message {message.type}")
+        if message.path is None:
+            await self.graph.remove_recording(message.recording_id)
+            log.debug("recording %s left the graph", message.recording_id)
+        else:
+            await self.graph.replace_recording(message.recording_id, message.path, message.metadata, message.tracklists)
+        await self.bus.publish(
+            GraphSynced(recording_id=message.recording_id, digest=message.digest, **message.follow_up())
+        )
 
 
 def register(bus: Bus, graph: GraphRepository) -> GraphWriter:
     """Subscribe the ``graph`` consumer (its row of the routing table) to ``bus``; before the bus starts."""
-    writer = GraphWriter(graph)
+    writer = GraphWriter(graph, bus)
     bus.subscribe(GRAPH, ROUTES[GRAPH], writer.handle)
     return writer
 

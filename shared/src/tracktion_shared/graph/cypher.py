@@ -82,6 +82,11 @@ class Q:
         "MERGE (tl:Tracklist {uuid: $uuid}) SET tl.source = $source, tl.title = $title, tl.url = $url "
         "MERGE (r)-[:HAS_TRACKLIST]->(tl)"
     )
+    # A recording's state replaces what the graph had: its metadata and tracklists go, the state's are written anew
+    # (their ids are stable, so the result is the same as an update). DETACH: the edges go with the nodes.
+    CLEAR_METADATA = _same("MATCH (r:Recording {uuid: $uuid})-[:HAS_METADATA]->(m:Metadata) DETACH DELETE m")
+    CLEAR_TRACKLISTS = _same("MATCH (r:Recording {uuid: $uuid})-[:HAS_TRACKLIST]->(tl:Tracklist) DETACH DELETE tl")
+    DELETE_RECORDING = _same("MATCH (r:Recording {uuid: $uuid}) DETACH DELETE r")
     # A tracklist is replaced as a whole (rows may have moved); deleting then creating its edges is idempotent.
     CLEAR_TRACKLIST = _same("MATCH (tl:Tracklist {uuid: $uuid})-[c:CONTAINS_TRACK]->(:Track) DELETE c")
     # The first spelling seen becomes the display name; later spellings of the same key do not flip it back and forth.

@@ -302,6 +302,22 @@ class TracklistRepository:
         statement = select(Tracklist).where(Tracklist.recording_id == recording_id).order_by(Tracklist.source)
         return (await self._session.scalars(statement)).all()
 
+    async def for_recordings(
+        self, recording_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str, list[dict[str, Any]]]]]:
+        """(source, track rows) of the tracklists of several recordings, by recording, in one query."""
+        if not recording_ids:
+            return {}
+        statement = (
+            select(Tracklist.recording_id, Tracklist.source, Tracklist.tracks)
+            .where(Tracklist.recording_id.in_(set(recording_ids)))
+            .order_by(Tracklist.source)
+        )
+        found: dict[uuid.UUID, list[tuple[str, list[dict[str, Any]]]]] = {}
+        for recording_id, source, tracks in await self._session.execute(statement):
+            found.setdefault(recording_id, []).append((source, list(tracks)))
+        return found
+
 
 class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -51,7 +51,14 @@ ANALYSIS_KEYS = (
     *ANALYSIS_REQUEST_KEYS,
 )
 #: every metadata key a tracklist look-up writes
-TRACKLIST_KEYS = ("tracklist_status", "tracklist_source", "tracklist_url", "tracklist_reason", "tracklist_retry_after")
+TRACKLIST_KEYS = (
+    "tracklist_status",
+    "tracklist_source",
+    "tracklist_url",
+    "tracklist_title",
+    "tracklist_reason",
+    "tracklist_retry_after",
+)
 #: ``tracklist_status`` values of a look-up that could not be made (the site blocked us / could not be reached): not
 #: an answer, so the look-up is due again from ``tracklist_retry_after`` (absent: at once) and a later scan asks again
 DEFERRED_LOOKUPS = ("blocked", "deferred")
@@ -91,6 +98,8 @@ def lookup_values(message: TracklistFound | TracklistNotFound) -> dict[str, str]
             values = {"tracklist_status": "found", "tracklist_source": message.source}
             if message.url:
                 values["tracklist_url"] = message.url
+            if message.title:
+                values["tracklist_title"] = message.title
             return values
         case TracklistNotFound():
             status = "blocked" if message.blocked else "deferred" if message.unreachable else "not_found"

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from tracktion_catalog.domain.graph_state import GRAPH_SEND_KEYS, GRAPH_SYNCED, graph_stage
 from tracktion_catalog.domain.results import ANALYSIS_REQUEST_KEYS, DEFERRED_LOOKUPS, lookup_due, timestamp_text
 
 __all__ = [
     "ANALYSIS_REQUEST_KEYS",
     "MAX_ANALYSIS_ATTEMPTS",
     "STAGE_KEYS",
+    "ReportedStage",
     "Stage",
     "StageCounts",
     "StagePolicy",
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 Stage = Literal["analysis", "tracklist"]
+#: the stages a scan reports: the ones asked for with ``RecordingCataloged.redo``, and the graph copy
+ReportedStage = Literal["analysis", "tracklist", "graph"]
 
 #: every metadata key the stage rules read
 STAGE_KEYS = (
@@ -54,6 +58,8 @@ STAGE_KEYS = (
     "tracklist_status",
     "tracklist_reason",
     "tracklist_retry_after",
+    *GRAPH_SEND_KEYS,
+    GRAPH_SYNCED,
 )
 #: requests of one analysis before it counts as failed: a file that kills its worker every time is not asked forever
 MAX_ANALYSIS_ATTEMPTS = 5
@@ -194,13 +200,14 @@ def analysis_state(facts: Mapping[str, str], policy: StagePolicy, now: datetime)
 
 def summarise(
     states: Iterable[tuple[str, Mapping[str, str]]], policy: StagePolicy, now: datetime
-) -> dict[Stage, StageCounts]:
+) -> dict[ReportedStage, StageCounts]:
     """Per stage, how many of these recordings (primary path, metadata facts) are in which state.
 
     Analysis: see :func:`analysis_state`. Tracklist: only recordings a look-up was made for count (the tracklist
-    stage decides what is a set); found and not found are done, a look-up that could not be made is deferred.
+    stage decides what is a set); found and not found are done, a look-up that could not be made is deferred. Graph:
+    see :func:`~tracktion_catalog.domain.graph_state.graph_stage`.
     """
-    analysis, tracklist = StageCounts(), StageCounts()
+    analysis, tracklist, graph = StageCounts(), StageCounts(), StageCounts()
     for path, facts in states:
         match analysis_state(facts, policy, now):
             case "failed":
@@ -218,4 +225,11 @@ def summarise(
             tracklist.done += 1
         elif look_up in DEFERRED_LOOKUPS:
             tracklist.deferred += 1
-    return {"analysis": analysis, "tracklist": tracklist}
+        match graph_stage(facts, policy, now):
+            case "done":
+                graph.done += 1
+            case "due":
+                graph.due += 1
+            case _:
+                graph.in_progress += 1
+    return {"analysis": analysis, "tracklist": tracklist, "graph": graph}

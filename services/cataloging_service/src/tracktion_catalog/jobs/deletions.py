@@ -11,6 +11,7 @@ import os
 
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.primary import refresh_primary
 from tracktion_shared.messages import FileDeleted
 from tracktion_shared.storage import UnitOfWork
@@ -21,7 +22,8 @@ __all__ = ["handle_delete"]
 async def handle_delete(ctx: CatalogContext, message: FileDeleted) -> None:
     async with ctx.locks.hold(message.path):
         exists = await asyncio.to_thread(os.path.exists, message.path)
-        await run(ctx.db, lambda uow: _mark_missing(uow, message, exists=exists))
+        await run(ctx.db, with_graph(lambda uow: _mark_missing(uow, message, exists=exists), ctx.stages))
+    await ctx.announce()  # the recording's graph state, if it changed
 
 
 async def _mark_missing(uow: UnitOfWork, message: FileDeleted, *, exists: bool) -> None:

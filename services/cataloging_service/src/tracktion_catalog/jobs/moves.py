@@ -13,6 +13,7 @@ from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, move_keeps_content
 from tracktion_catalog.jobs.content import count_recorded, record_inspection
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.primary import refresh_primary, set_primary
 from tracktion_shared.messages import FileMoved
 from tracktion_shared.storage import UnitOfWork
@@ -27,12 +28,16 @@ class _Outcome(enum.Enum):
 
 async def handle_move(ctx: CatalogContext, message: FileMoved) -> None:
     async with ctx.locks.hold(message.old_path, message.path):
-        if await run(ctx.db, lambda uow: _move_row(uow, message)) is _Outcome.DONE:
+        if await run(ctx.db, with_graph(lambda uow: _move_row(uow, message), ctx.stages)) is _Outcome.DONE:
+            await ctx.announce()
             return
         inspection = await ctx.read(message.path)
         await run(
             ctx.db,
-            lambda uow: record_inspection(uow, message, inspection, moved_from=message.old_path, stages=ctx.stages),
+            with_graph(
+                lambda uow: record_inspection(uow, message, inspection, moved_from=message.old_path, stages=ctx.stages),
+                ctx.stages,
+            ),
         )
         count_recorded(inspection)
     await ctx.announce()  # as for discoveries: also after a redelivery whose first delivery failed to publish

@@ -15,6 +15,7 @@ from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.stage_requests import request_due_stages
 from tracktion_shared.messages import FileDiscovered, FilesScanned
 from tracktion_shared.storage import UnitOfWork
@@ -24,7 +25,7 @@ __all__ = ["handle_files_scanned", "sort_page"]
 
 
 async def handle_files_scanned(ctx: CatalogContext, message: FilesScanned) -> None:
-    await run(ctx.db, lambda uow: sort_page(uow, message, ctx.stages))
+    await run(ctx.db, with_graph(lambda uow: sort_page(uow, message, ctx.stages), ctx.stages))
     await ctx.announce()  # also after a redelivery: its first delivery may have committed and then failed to publish
 
 

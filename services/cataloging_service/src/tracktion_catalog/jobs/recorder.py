@@ -24,6 +24,7 @@ from tracktion_catalog.adapters.files import Inspection
 from tracktion_catalog.jobs.content import record_inspection
 from tracktion_catalog.jobs.content_batch import ReadFile, record_batch
 from tracktion_catalog.jobs.context import CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
 from tracktion_shared.messages import FileEvent, RecordingCataloged
 from tracktion_shared.storage import is_retryable
@@ -56,7 +57,9 @@ class Recorder:
     async def _record(self, files: Sequence[ReadFile]) -> Sequence[Outcome | Exception]:
         outcomes: Sequence[Outcome | Exception]
         try:
-            outcomes = await self._ctx.db.run(lambda uow: record_batch(uow, files, self._ctx.stages))
+            outcomes = await self._ctx.db.run(
+                with_graph(lambda uow: record_batch(uow, files, self._ctx.stages), self._ctx.stages)
+            )
         except Exception as exc:
             if is_retryable(exc):
                 raise  # the database is still unreachable after retrying: no file would fare better alone
@@ -66,8 +69,10 @@ class Recorder:
         return outcomes
 
     async def _record_alone(self, read: ReadFile) -> Outcome:
+        stages = self._ctx.stages
         return await run(
-            self._ctx.db, lambda uow: record_inspection(uow, read.message, read.inspection, stages=self._ctx.stages)
+            self._ctx.db,
+            with_graph(lambda uow: record_inspection(uow, read.message, read.inspection, stages=stages), stages),
         )
 
 

@@ -19,6 +19,7 @@ from tracktion_catalog.domain.results import (
 )
 from tracktion_catalog.errors import UnknownRecording
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, Message, TracklistFound, TracklistNotFound
 from tracktion_shared.storage import UnitOfWork
 
@@ -29,7 +30,8 @@ RESULT_TYPES: tuple[type[Message], ...] = (AnalysisCompleted, AnalysisFailed, Tr
 
 
 async def handle_result(ctx: CatalogContext, message: ResultMessage) -> None:
-    await run(ctx.db, lambda uow: _record(uow, message))
+    await run(ctx.db, with_graph(lambda uow: _record(uow, message), ctx.stages))
+    await ctx.announce()  # the recording's new graph state
 
 
 async def _record(uow: UnitOfWork, message: ResultMessage) -> None:

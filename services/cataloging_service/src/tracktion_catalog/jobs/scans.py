@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import folder_prefix
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.primary import refresh_primary
 from tracktion_shared.messages import ScanCompleted
 from tracktion_shared.storage import UnitOfWork
@@ -32,7 +33,8 @@ async def handle_scan_completed(ctx: CatalogContext, message: ScanCompleted) -> 
     candidates = await run(ctx.db, lambda uow: uow.files.unseen_under(prefix, message.scan_id, _THERE))
     paths = [entry.path for entry in candidates]
     gone = await asyncio.to_thread(lambda: {path for path in paths if not os.path.exists(path)})
-    await run(ctx.db, lambda uow: _mark_gone(uow, message, prefix, gone))
+    await run(ctx.db, with_graph(lambda uow: _mark_gone(uow, message, prefix, gone), ctx.stages))
+    await ctx.announce()  # the graph states of recordings whose files are gone
 
 
 async def _mark_gone(uow: UnitOfWork, message: ScanCompleted, prefix: str, gone: set[str]) -> None:

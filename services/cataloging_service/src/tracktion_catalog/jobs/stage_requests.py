@@ -34,6 +34,7 @@ from tracktion_catalog.domain.stages import (
     due_stages,
 )
 from tracktion_catalog.domain.tags import TAG_KEYS
+from tracktion_catalog.jobs.graph_sync import sync_graph
 from tracktion_shared.messages import RecordingCataloged
 from tracktion_shared.storage import UnitOfWork
 
@@ -60,10 +61,12 @@ async def mark_requested(
 async def request_due_stages(
     uow: UnitOfWork, recording_ids: Collection[uuid.UUID], policy: StagePolicy, *, now: datetime | None = None
 ) -> set[uuid.UUID]:
-    """Ask again for every due stage of these recordings; returns the recordings something was asked for."""
+    """Ask again for every due stage of these recordings (the graph's state too, when it was lost); returns the
+    recordings something was asked for."""
     if not recording_ids:
         return set()
     now = now or datetime.now(UTC)
+    resent = await sync_graph(uow, recording_ids, policy, when="lost", now=now)
     states = await uow.metadata.get_many(recording_ids, STAGE_KEYS)
     due: dict[uuid.UUID, frozenset[Stage]] = {}
     for recording_id in recording_ids:
@@ -73,7 +76,7 @@ async def request_due_stages(
         if stages := due_stages(facts, policy, now):
             due[recording_id] = stages
     if not due:
-        return set()
+        return resent
     recordings = await uow.recordings.get_many(list(due))
     tags = await uow.metadata.get_many(list(due), ("duration", *TAG_KEYS))
     updates: dict[uuid.UUID, dict[str, str]] = {}
@@ -101,7 +104,7 @@ async def request_due_stages(
             update["tracklist_retry_after"] = timestamp_text(now + REREQUEST_LEASE)
         updates[recording_id] = update
     await uow.metadata.upsert_many(updates)
-    return set(updates)
+    return set(updates) | resent
 
 
 async def _give_up(uow: UnitOfWork, recording_id: uuid.UUID) -> None:

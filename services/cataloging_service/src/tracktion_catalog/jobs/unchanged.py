@@ -23,6 +23,7 @@ from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.context import CONSUMER
+from tracktion_catalog.jobs.graph_sync import with_graph
 from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
 from tracktion_catalog.jobs.stage_requests import request_due_stages
 from tracktion_shared.messages import FileEvent
@@ -61,14 +62,14 @@ class UnchangedFiles:
 
     async def _confirm_batch(self, messages: Sequence[FileEvent]) -> Sequence[Confirmation | Exception]:
         try:
-            return await run(self._db, lambda uow: _confirm(uow, messages, self._stages))
+            return await run(self._db, with_graph(lambda uow: _confirm(uow, messages, self._stages), self._stages))
         except Exception as exc:
             if is_retryable(exc) or len(messages) == 1:
                 raise
             return await one_by_one(messages, self._confirm_alone)
 
     async def _confirm_alone(self, message: FileEvent) -> Confirmation:
-        [unchanged] = await run(self._db, lambda uow: _confirm(uow, [message], self._stages))
+        [unchanged] = await run(self._db, with_graph(lambda uow: _confirm(uow, [message], self._stages), self._stages))
         return unchanged
 
 
