@@ -28,7 +28,7 @@ through here).
 from __future__ import annotations
 
 import asyncio
-import re
+import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -37,8 +37,9 @@ from rich.console import Console
 from rich.text import Text
 
 from tracktion_shared.errors import TracktionError
+from tracktion_shared.printable import UNSAFE, escaped, visible
 
-__all__ = ["ESCAPE_STYLE", "err", "fail", "name", "out", "run", "settings_problem", "visible", "warn"]
+__all__ = ["ESCAPE_STYLE", "CurrentStderr", "err", "fail", "name", "out", "run", "settings_problem", "visible", "warn"]
 
 T = TypeVar("T")
 
@@ -47,20 +48,23 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 #: results a human asked for (``list``, ``show``): stdout, so they can be piped and paged like any other output.
 out = Console(highlight=False)
 
+
+class CurrentStderr:
+    """A stream that writes to whatever ``sys.stderr`` is at the moment of writing.
+
+    A log handler keeps the stream it was given; a live rich display replaces ``sys.stderr`` with its redirect only
+    while it runs. Handing the handler this instead lets a warning land above the display, not through it.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 #: how an escaped control character stands out from the name around it
 ESCAPE_STYLE = "reverse"
-
-#: every character that :func:`visible` escapes (see the module docstring for why each group)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _escaped(character: str) -> str:
-    return repr(character)[1:-1]
-
-
-def visible(text: str) -> str:
-    """``text`` with each control character replaced by its Python escape; the rest unchanged (plain ``str``)."""
-    return _UNSAFE.sub(lambda match: _escaped(match.group()), text)
 
 
 def name(value: object) -> Text:
@@ -71,9 +75,9 @@ def name(value: object) -> Text:
     text = str(value)
     result = Text()
     position = 0
-    for match in _UNSAFE.finditer(text):
+    for match in UNSAFE.finditer(text):
         result.append(text[position : match.start()])
-        result.append(_escaped(match.group()), style=ESCAPE_STYLE)
+        result.append(escaped(match.group()), style=ESCAPE_STYLE)
         position = match.end()
     result.append(text[position:])
     return result

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -224,17 +224,19 @@ class Pipeline:
         *,
         on_found: Callable[[int], None] | None = None,
         on_cataloged: Callable[[int, int], None] | None = None,
+        on_stages: Callable[[Mapping[ReportedStage, StageCounts]], None] | None = None,
     ) -> ScanSummary:
         """Scan ``folder`` once and wait until every file it found is cataloged (and, embedded, fully processed).
 
-        ``on_found(n)`` reports files found so far; ``on_cataloged(done, total)`` the catalog's progress.
+        ``on_found(n)`` reports files found so far; ``on_cataloged(done, total)`` the catalog's progress;
+        ``on_stages(counts)`` the later stages of the folder's recordings by state, every second or so.
         """
         started = time.monotonic()
         report = await self.watcher(folder, on_found=on_found).scan()
         # stopped, not cancelled: a cancel landing inside its transaction can leave that SQLite connection holding
         # the write lock, and the summary below then waits out the busy timeout ("database is locked")
         stop = asyncio.Event()
-        progress = asyncio.create_task(self._report_progress(report, on_cataloged, stop))
+        progress = asyncio.create_task(self._report_progress(report, on_cataloged, on_stages, stop))
         try:
             await self._drain(report)
         finally:
@@ -255,11 +257,24 @@ class Pipeline:
         await self.watcher(folder).watch(stop)
 
     async def _report_progress(
-        self, report: ScanReport, on_cataloged: Callable[[int, int], None] | None, stop: asyncio.Event
+        self,
+        report: ScanReport,
+        on_cataloged: Callable[[int, int], None] | None,
+        on_stages: Callable[[Mapping[ReportedStage, StageCounts]], None] | None,
+        stop: asyncio.Event,
     ) -> None:
-        while on_cataloged is not None and not stop.is_set():
-            done = await catalog_queries.scan_progress(self.db, report.scan_id)
-            on_cataloged(min(done, report.files_seen), report.files_seen)
+        """Poll the catalog for the callbacks until ``stop``. The stage counts read every present recording's state
+        under the folder, so they are asked at most every ten times as long as the last reading took: a large
+        library's progress costs the scan a tenth of the database's time at most."""
+        next_stages = 0.0
+        while (on_cataloged is not None or on_stages is not None) and not stop.is_set():
+            if on_cataloged is not None:
+                done = await catalog_queries.scan_progress(self.db, report.scan_id)
+                on_cataloged(min(done, report.files_seen), report.files_seen)
+            if on_stages is not None and time.monotonic() >= next_stages:
+                asked = time.monotonic()
+                on_stages(await catalog_queries.stage_progress(self.db, report.root, self._policy))
+                next_stages = time.monotonic() + max(1.0, 10 * (time.monotonic() - asked))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.3)
 

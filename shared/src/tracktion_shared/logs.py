@@ -3,7 +3,7 @@
 Every line carries the service name, level, timestamp, the correlation id of the message being handled (set with
 :func:`correlation_scope`) and the current OpenTelemetry trace id, so a log search for one file's correlation id
 shows its whole journey, and a trace id jumps to it in Tempo. Passwords inside URLs are masked in every line,
-whoever logged them.
+whoever logged them. The readable console format (the CLI's) escapes control characters in messages.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 from tracktion_shared.config import redact_url
+from tracktion_shared.printable import visible
 
 __all__ = ["configure_logging", "correlation_scope", "current_correlation_id"]
 
@@ -64,6 +65,16 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _ConsoleFormatter(logging.Formatter):
+    """The readable format, with control characters in the message escaped (a file name with an ESC in it must not
+    recolour the terminal); a traceback after the message keeps its lines. JSON lines need no such care: JSON
+    escapes control characters itself."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = visible(record.message)
+        return super().formatMessage(record)
+
+
 _JSON_FIELDS = "%(levelname)s %(name)s %(service)s %(correlation_id)s %(trace_id)s %(span_id)s %(message)s"
 _CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(service)s %(name)s [%(correlation_id)s] %(message)s"
 
@@ -84,7 +95,7 @@ def configure_logging(
             )
         )
     else:
-        handler.setFormatter(logging.Formatter(_CONSOLE_FORMAT))
+        handler.setFormatter(_ConsoleFormatter(_CONSOLE_FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_tracktion", False)]:
         root.removeHandler(old)

@@ -14,7 +14,7 @@ import typer
 from rich.text import Text
 
 from tracktion.commands import tables
-from tracktion.console import err, fail, name, out, run
+from tracktion.console import CurrentStderr, err, fail, name, out, run
 from tracktion_shared.errors import TracktionError
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 def _setup(settings: Settings) -> None:
     from tracktion_shared.logs import configure_logging
 
-    # Log lines would tear the progress bar apart: only warnings go to stderr, as readable text.
-    configure_logging("tracktion", "WARNING" if settings.log_level == "INFO" else settings.log_level, "console")
+    # Only warnings go to stderr, as readable text, through whatever sys.stderr is when they are written: while the
+    # progress display runs, that is rich's redirect, which prints them above the display instead of through it.
+    level = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    configure_logging("tracktion", level, "console", stream=CurrentStderr())
     _trace()
 
 
@@ -75,32 +77,14 @@ def scan(
 
 
 async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -> ScanSummary:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    from tracktion.commands.progress import ScanProgress
     from tracktion.pipeline import Pipeline
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    ) as progress:
-        finding = progress.add_task("finding files", total=None)
-        cataloging = progress.add_task("cataloging", total=None, visible=False)
-
-        def found(count: int) -> None:
-            progress.update(finding, completed=count)
-
-        def cataloged(done: int, total: int) -> None:
-            progress.update(finding, visible=False)
-            progress.update(cataloging, visible=True, completed=done, total=total)
-
+    with ScanProgress(err, live=err.is_terminal and not quiet) as progress:
         async with Pipeline(settings, stages) as pipeline:
-            return await pipeline.scan(folder, on_found=found, on_cataloged=cataloged)
+            return await pipeline.scan(
+                folder, on_found=progress.found, on_cataloged=progress.cataloged, on_stages=progress.stages
+            )
 
 
 def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from tracktion.console import err, fail
+from tracktion.console import err, fail, name
 
 __all__ = ["ui"]
 
@@ -25,6 +25,6 @@ def ui(
     from tracktion_web.server import ServeError, serve  # noqa: PLC0415 (heavy: FastAPI, uvicorn)
 
     try:
-        serve(host, port, say=err.print)
+        serve(host, port, say=lambda line: err.print(name(line)))  # a path in a line is data, not markup
     except ServeError as error:
         raise fail(str(error)) from error

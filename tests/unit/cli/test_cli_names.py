@@ -184,3 +184,16 @@ def test_recordings_table_keeps_the_order_it_is_given() -> None:
     rows = [_row(path=path) for path in ("/m/b.wav", "/m/a.wav")]
     output = render(tables.recordings_table(rows))
     assert output.index("/m/b.wav") < output.index("/m/a.wav")  # sorting by path is the query's
+
+
+def test_the_ui_start_up_lines_print_verbatim(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lines ``tracktion ui`` prints when it starts name the data directory, which may hold brackets."""
+    import tracktion_web.server  # noqa: PLC0415 - what the command calls
+    from tracktion.commands.ui import ui  # noqa: PLC0415
+
+    line = "catalog: sqlite:////home/dj/Music [vip]/[/tracktion.db"
+    monkeypatch.setattr(tracktion_web.server, "serve", lambda host, port, *, say: say(line))
+    ui(host="127.0.0.1", port=8477)
+    assert line in capsys.readouterr().err

@@ -71,3 +71,25 @@ def test_console_format(captured: io.StringIO) -> None:
         logging.getLogger().removeHandler(handler)
     assert "watcher" in stream.getvalue()
     assert "[c-9] hello" in stream.getvalue()
+
+
+def test_console_lines_escape_control_characters_and_keep_tracebacks(captured: io.StringIO) -> None:
+    """A file name with an ANSI escape, a carriage return or a bidi override prints as its escapes, not as commands
+    to the terminal; the traceback after a message keeps its line breaks."""
+    stream = io.StringIO()
+    handler = configure_logging("watcher", "INFO", "console", stream=stream)
+    try:
+        log = logging.getLogger("tracktion.test")
+        log.warning("waiting for %s", "/music/Set [vip] \x1b[31mred\r\u202egpm.wav")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed on %s", "a\x07b")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert "waiting for /music/Set [vip] \\x1b[31mred\\r\\u202egpm.wav" in text
+    assert "failed on a\\x07b" in text
+    assert not set(text) & {"\x1b", "\r", "\u202e", "\x07"}
+    assert "Traceback (most recent call last):\n" in text
+    assert "ValueError: boom" in text

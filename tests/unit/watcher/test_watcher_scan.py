@@ -127,6 +127,33 @@ async def test_file_still_growing_is_left_out_after_max_settle_wait(tmp_path: Pa
     assert watcher.pending_count == 0
 
 
+async def test_a_file_still_being_written_is_named_while_the_scan_waits(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old_file(tmp_path / "old.mp3")
+    growing = tmp_path / "Set [live] \x1b[31m.wav"
+    growing.write_bytes(b"")
+    settings = SETTINGS.model_copy(update={"settle_seconds": 0.2, "max_settle_wait": 3})
+    named = asyncio.Event()
+
+    async def write_until_named() -> None:
+        with growing.open("ab") as f:
+            while not named.is_set():
+                f.write(b"x" * 100)
+                f.flush()
+                named.set() if "waiting for" in caplog.text else None
+                await asyncio.sleep(0.05)
+
+    writer = asyncio.create_task(write_until_named())
+    with caplog.at_level("WARNING", logger="tracktion.watcher"):
+        report = await asyncio.wait_for(Watcher(tmp_path, RecordingBus(), settings).scan(), timeout=10)
+    await writer
+    waiting = [r.getMessage() for r in caplog.records if r.getMessage().startswith("waiting for")]
+    assert len(waiting) == 1, "named once, not at every poll"
+    assert f"waiting for {growing}: still being written" in waiting[0]
+    assert report.files_seen == 2, "it settled once the writing stopped, and was part of the scan"
+
+
 async def test_missing_root_raises_and_claims_nothing(tmp_path: Path) -> None:
     bus = RecordingBus()
     with pytest.raises(WatchFolderError, match="cannot watch"):

@@ -27,6 +27,7 @@ __all__ = [
     "ids_with_prefix",
     "list_recordings",
     "scan_progress",
+    "stage_progress",
     "summary",
 ]
 
@@ -135,14 +136,8 @@ async def summary(db: Database, root: str, stages: StagePolicy | None = None) ->
         failed = await uow.files.under(prefix, "failed")
         missing = await uow.files.under(prefix, "missing")
         present = await uow.files.present_under(prefix)
-        states = await uow.metadata.present_under(prefix, STAGE_KEYS)
-        by_stage = summarise(
-            ((path, states.get(recording_id, {})) for recording_id, path in present),
-            stages or StagePolicy(),
-            datetime.now(UTC),
-        )
         return CatalogSummary(
-            stages=by_stage,
+            stages=await _stages(uow, prefix, present, stages),
             root=root,
             recordings=len(present),
             failed=[(entry.path, entry.error or "unknown error") for entry in failed],
@@ -151,6 +146,28 @@ async def summary(db: Database, root: str, stages: StagePolicy | None = None) ->
         )
 
     return await db.run(read)
+
+
+async def stage_progress(db: Database, root: str, stages: StagePolicy | None = None) -> dict[ReportedStage, StageCounts]:
+    """The later stages of the folder's recordings by state, as :func:`summary` counts them: what a progress display
+    polls while a scan's analysis, look-ups and graph writes go on (two queries, however large the folder)."""
+    prefix = folder_prefix(root)
+
+    async def read(uow: UnitOfWork) -> dict[ReportedStage, StageCounts]:
+        return await _stages(uow, prefix, await uow.files.present_under(prefix), stages)
+
+    return await db.run(read)
+
+
+async def _stages(
+    uow: UnitOfWork, prefix: str, present: Sequence[tuple[uuid.UUID, str]], stages: StagePolicy | None
+) -> dict[ReportedStage, StageCounts]:
+    states = await uow.metadata.present_under(prefix, STAGE_KEYS)
+    return summarise(
+        ((path, states.get(recording_id, {})) for recording_id, path in present),
+        stages or StagePolicy(),
+        datetime.now(UTC),
+    )
 
 
 async def get_recording(db: Database, path_or_id: str | uuid.UUID) -> RecordingView | None:

@@ -140,8 +140,14 @@ class ScanRunner:
         return len(files)
 
     async def _wait_for_unsettled(self, scan_id: UUID, *, keep_unsettled: bool) -> None:
-        """Wait until none of this scan's files is still settling, or give up on them after ``max_settle_wait``."""
-        deadline = time.monotonic() + self.settings.max_settle_wait
+        """Wait until none of this scan's files is still settling, or give up on them after ``max_settle_wait``.
+
+        A file still changing once the settle time has passed is named (a warning, once per file): the scan may wait
+        minutes for it, and the person waiting should know for what.
+        """
+        started = time.monotonic()
+        deadline = started + self.settings.max_settle_wait
+        named: set[str] = set()
         while True:
             async with self.settler.lock:  # no round is half-way through publishing this scan's files
                 if not self.pending.count_for_scan(scan_id):
@@ -149,7 +155,19 @@ class ScanRunner:
                 if time.monotonic() >= deadline:
                     self._give_up(scan_id, keep_unsettled=keep_unsettled)
                     return
+                if time.monotonic() - started > self.settings.settle_seconds:
+                    self._name_waiting(scan_id, named)
             await asyncio.sleep(self.settings.poll_seconds)
+
+    def _name_waiting(self, scan_id: UUID, named: set[str]) -> None:
+        for path in self.pending.paths_for_scan(scan_id):
+            if path not in named:
+                named.add(path)
+                log.warning(
+                    "waiting for %s: still being written (left out of this scan if it still changes after %.0f s)",
+                    printable_path(path),
+                    self.settings.max_settle_wait,
+                )
 
     def _give_up(self, scan_id: UUID, *, keep_unsettled: bool) -> None:
         wait = self.settings.max_settle_wait

@@ -76,6 +76,14 @@ class PendingFiles:
         """How many files found by scan ``scan_id`` are still settling."""
         return self._per_scan[scan_id]
 
+    def paths_for_scan(self, scan_id: UUID) -> list[str]:
+        """The files found by scan ``scan_id`` that are still settling."""
+        return (
+            [path for path, reason in self._reasons.items() if reason.scan_id == scan_id]
+            if scan_id in self._per_scan
+            else []
+        )
+
     def _set_reason(self, path: str, reason: Reason) -> None:
         old = self._reasons.get(path)
         if old is not None and old.scan_id is not None:
