@@ -1,8 +1,13 @@
 """``tracktion graph sets-with|next-after|compatible``: the questions DJs ask of their collection's graph.
 
-Thin: read the settings, open the configured graph (Neo4j or the embedded file), ask, print. Results go to stdout
-(``--json`` for machines: a JSON list), messages to stderr; an unknown recording or an unreachable graph is one line on
-stderr and exit status 2. No match is not an error: an empty table (or ``[]``) and status 0.
+Thin: read the settings, open the configured graph (Neo4j or the embedded file) for reading, ask, print. Results go to
+stdout (``--json`` for machines: a JSON list), messages to stderr; an unknown recording, no graph yet (nothing
+scanned) or an unreachable graph is one line on stderr and exit status 2. No match is not an error: an empty table
+(or ``[]``) and status 0.
+
+The embedded file is read beside a running ``tracktion watch`` or scan: the writer lets go of it between bursts and at
+least every two seconds (:mod:`tracktion_shared.graph.embedded`), and the question waits for its turn up to
+:data:`~tracktion_shared.graph.factory.READER_LOCK_TIMEOUT` seconds, then says the graph is busy.
 """
 
 # ruff: noqa: PLC0415 -- the graph backend's driver loads when a graph command runs, not at every start-up
@@ -85,9 +90,9 @@ def compatible(
 async def _ask(question: Callable[[GraphRepository], Awaitable[T]]) -> T:
     # the graph backend's driver only when a graph command runs
     from tracktion_shared.config import Settings
-    from tracktion_shared.graph import create_graph
+    from tracktion_shared.graph.factory import create_graph_reader
 
-    async with create_graph(Settings()) as graph:
+    async with create_graph_reader(Settings()) as graph:
         return await question(graph)
 
 

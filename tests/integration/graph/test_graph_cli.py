@@ -1,13 +1,16 @@
-"""``tracktion graph sets-with|next-after|compatible`` via typer's CliRunner, on an embedded graph the test fills."""
+"""``tracktion graph sets-with|next-after|compatible`` via typer's CliRunner, on an embedded graph the test fills,
+also while another process writes it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+from graph_writer import ANCHOR, check_anchor_sets, live_writer
 from typer.testing import CliRunner
 
 from tracktion.cli import app
@@ -103,3 +106,30 @@ def test_unknown_recording_is_one_line_and_status_2(env: dict[str, str]) -> None
     unanalysed = runner.invoke(app, ["graph", "compatible", str(uuid.uuid4())], env=env)
     assert unanalysed.exit_code == 2
     assert "no known BPM" in unanalysed.stderr
+
+
+def test_sets_with_answers_while_another_process_writes_the_graph(env: dict[str, str]) -> None:
+    """As beside a running ``tracktion watch``: every answer comes within a few seconds, and is consistent."""
+    counts = []
+    with live_writer(embedded_graph_path(Settings(data_dir=Path(env["TRACKTION_DATA_DIR"]))), seconds=5):
+        for _ in range(3):
+            started = time.monotonic()
+            result = runner.invoke(app, ["graph", "sets-with", ANCHOR, "--json", "--limit", "1000"], env=env)
+            assert time.monotonic() - started < 5
+            assert result.exit_code == 0, result.output
+            counts.append(check_anchor_sets(json.loads(result.stdout)))
+        earlier = runner.invoke(app, ["graph", "sets-with", "z three", "--json"], env=env)
+        assert earlier.exit_code == 0, earlier.output
+        assert [h["recording_id"] for h in json.loads(earlier.stdout)] == [str(A), str(B)]
+    assert counts == sorted(counts)
+    assert counts[0] < counts[-1]
+
+
+def test_no_graph_yet_is_one_line_and_nothing_is_created(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"TRACKTION_DATA_DIR": str(data), "TRACKTION_NEO4J_URL": ""}
+    result = runner.invoke(app, ["graph", "sets-with", "anything"], env=env)
+    assert result.exit_code == 2
+    assert "no graph yet" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not data.exists()

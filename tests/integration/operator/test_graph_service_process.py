@@ -23,7 +23,7 @@ from ports import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
 from tracktion_shared.bus.testing import DEFAULT_TEST_AMQP_URL, BusHarness
-from tracktion_shared.messages import RecordingCataloged
+from tracktion_shared.messages import RecordingGraphState
 from tracktion_shared.routes import GRAPH, ROUTES
 
 AMQP_URL = os.environ.get("TRACKTION_TEST_AMQP_URL", DEFAULT_TEST_AMQP_URL)
@@ -88,12 +88,11 @@ async def test_graph_entry_point_consumes_and_serves_metrics(harness: BusHarness
         async with publisher:
             for i in range(2):
                 await publisher.publish(
-                    RecordingCataloged(
+                    RecordingGraphState(
                         recording_id=uuid.uuid4(),
                         path=f"/music/set-{i}.flac",
-                        sha256="a" * 64,
-                        xxh128="b" * 32,
-                        tags={"artist": "Test DJ"},
+                        metadata={"artist": "Test DJ"},
+                        digest=f"{i:032x}",
                     )
                 )
             await until(lambda: handled(port) == 2)
@@ -104,3 +103,5 @@ async def test_graph_entry_point_consumes_and_serves_metrics(harness: BusHarness
         if process.poll() is None:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()  # a failed test must not leave the pipe to a later test's garbage collection

@@ -61,6 +61,19 @@ SAMPLES: list[messages.Message] = [
         unreachable=True,
         retry_after=datetime(2026, 3, 9, 21, 30, tzinfo=UTC),
     ),
+    messages.RecordingGraphState(
+        recording_id=uuid.uuid4(),
+        path="/m/set [live].flac",
+        metadata={"artist": "Ä", "bpm": "128"},
+        tracklists=[
+            messages.GraphTracklist(
+                source="manual", title="Live", tracks=[messages.TracklistTrack(position=1, artist="A", title="T")]
+            )
+        ],
+        digest="0" * 32,
+    ),
+    messages.RecordingGraphState(recording_id=uuid.uuid4(), path=None, digest="1" * 32),
+    messages.GraphSynced(recording_id=uuid.uuid4(), digest="0" * 32),
 ]
 
 

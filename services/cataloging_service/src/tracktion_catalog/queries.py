@@ -148,9 +148,12 @@ async def summary(db: Database, root: str, stages: StagePolicy | None = None) ->
     return await db.run(read)
 
 
-async def stage_progress(db: Database, root: str, stages: StagePolicy | None = None) -> dict[ReportedStage, StageCounts]:
-    """The later stages of the folder's recordings by state, as :func:`summary` counts them: what a progress display
-    polls while a scan's analysis, look-ups and graph writes go on (two queries, however large the folder)."""
+async def stage_progress(
+    db: Database, root: str, stages: StagePolicy | None = None
+) -> dict[ReportedStage, StageCounts]:
+    """The later stages of the folder's recordings by state, as :func:`summary` counts them: what a progress
+    display polls while a scan's analysis, look-ups and graph writes go on (two queries, however large the
+    folder)."""
     prefix = folder_prefix(root)
 
     async def read(uow: UnitOfWork) -> dict[ReportedStage, StageCounts]:

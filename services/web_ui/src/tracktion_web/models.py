@@ -202,7 +202,7 @@ class SetHitView(_Model):
 
 
 class SetsAnswer(_Model):
-    """Sets that played a track; ``state`` says why the list may be empty (``busy``: a watch holds the graph)."""
+    """Sets that played a track; ``state`` says why the list may be empty (``busy``: the graph was not free in time)."""
 
     state: GraphState
     reason: str | None

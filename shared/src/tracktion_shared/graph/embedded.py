@@ -3,74 +3,282 @@
 LadybugDB's calls block, so every one runs on a :class:`~tracktion_shared.worker_thread.WorkerThread` of the graph's
 own, never on the event loop (as :mod:`tracktion_shared.cache.sqlite` does).
 
-One process at a time may open the database for writing (LadybugDB locks the file). Opening a file another process
-holds is a :class:`~tracktion_shared.errors.TemporaryError`, so a consumer retries it later instead of failing.
+Several processes use the one file: a ``tracktion watch`` or scan writes it for as long as it runs, while
+``tracktion graph`` and the web UI ask it questions. LadybugDB lets only one process open it for writing, and a
+read-only open beside a live writer, though LadybugDB allows it, may crash or read wrong data (LadybugDB issues
+#666, #766). So the processes take turns, arbitrated by an advisory lock (``flock``) on ``<file>.lock`` beside it:
+
+- The writer (:class:`LadybugGraph`) locks it exclusively, then opens the database, and keeps both while calls keep
+  coming. It lets go -- closes the database, unlocks -- when no call came for ``idle_release`` seconds (a timer
+  queues that on the worker thread; no new call is needed), and, under continuous load, before the first call after
+  ``max_hold`` seconds, then pauses ``yield_pause`` before locking again, so a waiting reader gets its turn. Writes
+  are one transaction per call, so letting go between calls never splits one.
+- A reader (``LadybugGraph(path, read_only=True)``) locks it shared, opens it read-only and lets go the same way and
+  at :meth:`~LadybugGraph.close`; readers share the file. It never creates the file or changes its schema: no file is
+  :class:`GraphMissing` ("no graph yet"), a schema older than this tracktion's :class:`GraphOutdated`.
+
+Readers that come one right after another could keep a writer out for good (a lock that is never free between them
+is never free for it), so the lock is reached through a turnstile, ``<file>.turnstile``: each process takes it in
+its own mode while it waits for the lock, then lets go. A waiting writer holds it exclusively, so new readers queue
+behind it while the readers already in finish. A reader waits at most one turn of the writer (``max_hold``), the
+writer at most the questions already being answered.
+
+Waiting polls both locks for up to ``lock_timeout`` seconds, then gives up with :class:`GraphBusy`, a
+:class:`~tracktion_shared.errors.TemporaryError`, so the bus retries a write later; :meth:`~LadybugGraph.close`
+ends a wait at once. An ``flock`` belongs to an open file, not to a process, so two graphs on one file in one process
+take turns too. A process that opens the database without the lock (an older tracktion) is still refused by
+LadybugDB's own lock: a :class:`~tracktion_shared.errors.TemporaryError` as well.
+
+Reader and writer are one class with a flag, not two: they differ only in the lock's mode, the open's mode and what
+follows the open (schema steps or a schema check); the lock, the release timer and the worker thread are the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import fcntl
 import logging
 import os
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ladybug
 
-from tracktion_shared.errors import TemporaryError
+from tracktion_shared.errors import PermanentError, TemporaryError
 from tracktion_shared.graph.base import GraphRepository, Statement
-from tracktion_shared.graph.cypher import LADYBUG_SCHEMA, Q, Query
+from tracktion_shared.graph.cypher import LADYBUG_SCHEMA, SCHEMA_VERSION, Q, Query
 from tracktion_shared.worker_thread import WorkerThread
 
-__all__ = ["LadybugGraph"]
+__all__ = ["GraphBusy", "GraphMissing", "GraphOutdated", "LadybugGraph", "lock_path", "turnstile_path"]
 
 log = logging.getLogger("tracktion.graph")
 
+_T = TypeVar("_T")
+
+#: seconds without a call after which the file is let go (a reader can then open it)
+IDLE_RELEASE = 0.5
+#: seconds the file is kept under continuous load before it is let go for a turn of the others
+MAX_HOLD = 2.0
+#: seconds to wait after such a turn before locking again, so a process polling for the lock gets in
+YIELD_PAUSE = 0.1
+#: seconds to wait for the lock before giving up (GraphBusy)
+LOCK_TIMEOUT = 10.0
+# the lock is polled (a blocking flock cannot time out on a thread), first often, then every 20 ms: well inside
+# the writer's pause, and cheap
+_FIRST_POLL, _LAST_POLL = 0.002, 0.02
+
+_SHOW_TABLES = "CALL show_tables() RETURN name"
+
+
+class GraphMissing(PermanentError):
+    """A reader found no graph file: nothing was scanned yet (a reader never creates one)."""
+
+
+class GraphOutdated(PermanentError):
+    """The graph file's schema is older than this tracktion reads; a scan (a writer) upgrades it."""
+
+
+class GraphBusy(TemporaryError):
+    """The graph's lock was not free in time: another process kept the file (a write is retried later)."""
+
+
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The advisory lock file of the graph file ``path``: ``<path>.lock`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+def turnstile_path(path: str | os.PathLike[str]) -> Path:
+    """The lock file a writer waits at, keeping new readers back: ``<path>.turnstile`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".turnstile")
+
 
 class LadybugGraph(GraphRepository):
-    """The graph in the LadybugDB file at ``path`` (its directory is created on first use)."""
+    """The graph in the LadybugDB file at ``path``; the writer creates it (and its directory) on first use.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    ``read_only`` makes a reader (see the module docstring); the timings are in seconds and default to the module's
+    constants.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        lock_timeout: float = LOCK_TIMEOUT,
+        idle_release: float = IDLE_RELEASE,
+        max_hold: float = MAX_HOLD,
+        yield_pause: float = YIELD_PAUSE,
+    ) -> None:
         self.path = Path(path)
+        self.lock_path = lock_path(self.path)
+        self.turnstile_path = turnstile_path(self.path)
+        self.read_only = read_only
+        self.lock_timeout = lock_timeout
+        self.idle_release = idle_release
+        self.max_hold = max_hold
+        self.yield_pause = yield_pause
         self._thread = WorkerThread("tracktion-graph-ladybug")
+        # set by close(): a wait for the lock (or a turn's pause) ends at once
+        self._closing = threading.Event()
+        # event-loop state: calls in flight, the idle timer, the release tasks it started
+        self._active = 0
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._releases: set[asyncio.Task[None]] = set()
         # worker-thread state
+        self._lock_fd: int | None = None
+        self._held_since = 0.0
+        self._schema_known = False
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
 
     def __repr__(self) -> str:
-        return f"LadybugGraph({str(self.path)!r})"
+        return f"LadybugGraph({str(self.path)!r}{', read_only=True' if self.read_only else ''})"
 
     async def _write(self, statements: Sequence[Statement]) -> None:
-        await self._thread.run(lambda: self._transaction(statements))
+        if self.read_only:
+            raise PermanentError(f"{self!r} only answers questions; writes go through a writer")
+        await self._call(lambda conn: self._transaction(conn, statements))
 
     async def _read(self, query: Query, params: Mapping[str, Any]) -> list[list[Any]]:
-        return await self._thread.run(lambda: self._rows(self._connection(), query.ladybug, params))
+        return await self._call(lambda conn: self._rows(conn, query.ladybug, params))
 
     async def close(self) -> None:
-        """Close the database once every call already started has finished."""
-        await self._thread.close(self._close)
+        """Close the database and let go of the file after every call already queued; safe to call twice.
 
-    # -- on the worker thread -----------------------------------------------------------------------------------------
+        A queued call still waiting for the lock stops waiting (:class:`GraphBusy`) instead of delaying the close.
+        """
+        self._closing.set()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        await self._thread.close(self._release)
+
+    # -- on the event loop: the idle release -------------------------------------------------------------------------
+
+    async def _call(self, work: Callable[[ladybug.Connection], _T]) -> _T:
+        """Run ``work`` with the open connection on the worker thread; after the last call in flight, arm the timer."""
+        self._active += 1
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        try:
+            return await self._thread.run(lambda: work(self._connection()))
+        finally:
+            self._active -= 1
+            if self._active == 0 and not self._thread.closed:
+                self._idle_timer = asyncio.get_running_loop().call_later(self.idle_release, self._on_idle)
+
+    def _on_idle(self) -> None:
+        # a call starting cancels this timer, so here no call came for idle_release seconds; a call that starts
+        # from now on is queued behind the release and opens the file again
+        self._idle_timer = None
+        if self._thread.closed or self._active:
+            return
+        task = asyncio.get_running_loop().create_task(self._release_when_idle())
+        self._releases.add(task)
+        task.add_done_callback(self._releases.discard)
+
+    async def _release_when_idle(self) -> None:
+        if not self._thread.closed:  # else close() has queued the release already
+            await self._thread.run(self._release_quietly)
+
+    # -- on the worker thread ------------------------------------------------------------------------------------
 
     def _connection(self) -> ladybug.Connection:
         if self._conn is not None:
-            return self._conn
+            if time.monotonic() - self._held_since < self.max_hold:
+                return self._conn
+            # held this long under continuous load: give a waiting process its turn
+            self._release()
+            self._closing.wait(self.yield_pause)
+        self._lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = ladybug.Database(str(self.path))
-        except RuntimeError as error:
-            # most often another process holds the file; the caller retries later
-            raise TemporaryError(f"cannot open the graph database {self.path}: {error}") from error
-        conn = ladybug.Connection(db)
-        try:
-            self._migrate(conn)
+            return self._open()
         except BaseException:
-            conn.close()
-            db.close()
+            self._release()
             raise
-        self._db, self._conn = db, conn
-        return conn
+
+    def _lock(self) -> None:
+        """Take the file's lock (shared for a reader, exclusive for the writer), waiting up to ``lock_timeout``.
+
+        Through the turnstile: held in the same mode while waiting for the lock, then let go. A writer waiting there
+        keeps new readers out, so back-to-back readers cannot starve it; the readers already past it go on.
+        """
+        if self.read_only:
+            if not self.path.exists():  # before the lock files are made: a reader creates nothing
+                raise GraphMissing(f"there is no graph yet ({self.path}): scan a folder first (tracktion scan FOLDER)")
+            flags, mode = os.O_RDONLY, fcntl.LOCK_SH  # read access is enough for flock, even on another user's file
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags, mode = os.O_RDWR, fcntl.LOCK_EX
+        deadline = time.monotonic() + self.lock_timeout
+        fd = self._open_lock_file(self.lock_path, flags)
+        try:
+            with self._turnstile(flags) as turnstile:
+                self._wait_for(turnstile, mode, deadline)  # behind a writer that is waiting already
+                self._wait_for(fd, mode, deadline)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock_fd = fd
+        self._held_since = time.monotonic()
+
+    @contextlib.contextmanager
+    def _turnstile(self, flags: int) -> Iterator[int]:
+        fd = self._open_lock_file(self.turnstile_path, flags)
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)  # explicitly, as in _release
+            os.close(fd)
+
+    @staticmethod
+    def _open_lock_file(path: Path, flags: int) -> int:
+        try:
+            return os.open(path, flags | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as error:
+            raise TemporaryError(f"cannot open the graph's lock file {path}: {error}") from error
+
+    def _wait_for(self, fd: int, mode: int, deadline: float) -> None:
+        pause = _FIRST_POLL
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            except OSError as error:
+                raise TemporaryError(f"cannot lock the graph's lock file beside {self.path}: {error}") from error
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise GraphBusy(
+                    f"the graph {self.path} is busy: another tracktion process (a scan or watch) "
+                    f"kept it for {self.lock_timeout:g} s"
+                )
+            if self._closing.wait(min(pause, left)):
+                raise GraphBusy(f"the graph {self.path} was closed while waiting for its lock")
+            pause = min(pause * 2, _LAST_POLL)
+
+    def _open(self) -> ladybug.Connection:
+        try:
+            db = ladybug.Database(str(self.path), read_only=self.read_only)
+        except RuntimeError as error:
+            # a process without the lock (an older tracktion) holds the file, or a crash left it to be recovered
+            raise TemporaryError(f"cannot open the graph database {self.path}: {error}") from error
+        self._db, self._conn = db, ladybug.Connection(db)
+        if not self._schema_known:
+            if self.read_only:
+                self._check_schema(self._conn)
+            else:
+                self._migrate(self._conn)
+            self._schema_known = True
+        return self._conn
 
     def _migrate(self, conn: ladybug.Connection) -> None:
         """Apply the schema steps newer than the file's; each is idempotent (``IF NOT EXISTS``), so a crash is safe."""
@@ -82,8 +290,17 @@ class LadybugGraph(GraphRepository):
             self._rows(conn, Q.SCHEMA_RECORD.ladybug, {"version": version})
             log.info("graph %s: schema step %d applied", self.path, version)
 
-    def _transaction(self, statements: Sequence[Statement]) -> None:
-        conn = self._connection()
+    def _check_schema(self, conn: ladybug.Connection) -> None:
+        """A reader's check instead of the steps: it may not write them, and a half-known schema answers wrongly."""
+        tables = {str(row[0]) for row in self._rows(conn, _SHOW_TABLES, {})}
+        current = (self._rows(conn, Q.SCHEMA_CURRENT.ladybug, {})[0][0] or 0) if "SchemaVersion" in tables else 0
+        if current < SCHEMA_VERSION:
+            raise GraphOutdated(
+                f"the graph {self.path} has schema version {current}, this tracktion reads version {SCHEMA_VERSION}: "
+                "run a scan (tracktion scan FOLDER) to upgrade it"
+            )
+
+    def _transaction(self, conn: ladybug.Connection, statements: Sequence[Statement]) -> None:
         conn.execute("BEGIN TRANSACTION")
         try:
             for query, params in statements:
@@ -105,9 +322,22 @@ class LadybugGraph(GraphRepository):
                 rows.append(list(res.get_next()))
         return rows
 
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        if self._db is not None:
-            self._db.close()
-        self._conn = self._db = None
+    def _release(self) -> None:
+        """Close the database, then unlock (idempotent): closing checkpoints it, so the next opener sees every write."""
+        conn, db, fd = self._conn, self._db, self._lock_fd
+        self._conn = self._db = self._lock_fd = None
+        with contextlib.ExitStack() as stack:  # each step runs even if an earlier one fails; last added runs first
+            if fd is not None:
+                stack.callback(os.close, fd)
+                # unlock explicitly: a copy of the descriptor (a forked child) would otherwise keep the lock
+                stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
+            if db is not None:
+                stack.callback(db.close)
+            if conn is not None:
+                stack.callback(conn.close)
+
+    def _release_quietly(self) -> None:
+        try:
+            self._release()
+        except Exception:  # the timer has no caller to tell; the next call opens the file afresh
+            log.warning("graph %s: letting go of it when idle failed", self.path, exc_info=True)

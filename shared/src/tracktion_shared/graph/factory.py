@@ -1,14 +1,24 @@
-"""Pick the graph from the settings: Neo4j when a URL is configured, else the LadybugDB file in the data directory."""
+"""Pick the graph from the settings: Neo4j when a URL is configured, else the LadybugDB file in the data directory
+(:func:`create_graph` to write it, :func:`create_graph_reader` to ask it beside a running writer)."""
 
 from __future__ import annotations
 
 from tracktion_shared.config import Settings
 from tracktion_shared.graph.base import GraphRepository
 
-__all__ = ["GRAPH_DIR_NAME", "GRAPH_FILE_NAME", "create_graph", "embedded_graph_path"]
+__all__ = [
+    "GRAPH_DIR_NAME",
+    "GRAPH_FILE_NAME",
+    "READER_LOCK_TIMEOUT",
+    "create_graph",
+    "create_graph_reader",
+    "embedded_graph_path",
+]
 
 GRAPH_DIR_NAME = "graph"
 GRAPH_FILE_NAME = "tracktion.lbug"
+#: seconds a reader waits for the embedded graph while a scan or watch writes it
+READER_LOCK_TIMEOUT = 30.0
 
 
 def embedded_graph_path(settings: Settings) -> str:
@@ -33,3 +43,17 @@ def create_graph(settings: Settings) -> GraphRepository:
     from tracktion_shared.graph.embedded import LadybugGraph  # noqa: PLC0415
 
     return LadybugGraph(embedded_graph_path(settings))
+
+
+def create_graph_reader(settings: Settings, lock_timeout: float = READER_LOCK_TIMEOUT) -> GraphRepository:
+    """A graph for questions only, beside a running writer (a ``tracktion watch``): the same Neo4j as
+    :func:`create_graph`, or a reader of the embedded file that waits up to ``lock_timeout`` seconds for its turn.
+
+    The embedded reader never creates the file (asking before any scan is
+    :class:`~tracktion_shared.graph.embedded.GraphMissing`) and never writes.
+    """
+    if Settings.secret(settings.neo4j_url):
+        return create_graph(settings)  # Neo4j serves readers and writers at once
+    from tracktion_shared.graph.embedded import LadybugGraph  # noqa: PLC0415
+
+    return LadybugGraph(embedded_graph_path(settings), read_only=True, lock_timeout=lock_timeout)

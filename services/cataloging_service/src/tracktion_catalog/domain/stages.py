@@ -169,6 +169,13 @@ class StageCounts:
     skipped: int = 0
     in_progress: int = 0
 
+    def count(self, state: str) -> None:
+        """One more recording in ``state`` (done, deferred, due, skipped or in_progress; failures carry a reason and
+        go in :attr:`failed`)."""
+        if state not in ("done", "deferred", "due", "skipped", "in_progress"):
+            raise ValueError(f"not a countable stage state: {state!r}")
+        setattr(self, state, getattr(self, state) + 1)
+
     def as_json(self) -> dict[str, object]:
         return {
             "done": self.done,
@@ -209,27 +216,15 @@ def summarise(
     """
     analysis, tracklist, graph = StageCounts(), StageCounts(), StageCounts()
     for path, facts in states:
-        match analysis_state(facts, policy, now):
-            case "failed":
-                analysis.failed[path] = facts.get("analysis_error") or "no answer after repeated requests"
-            case "done":
-                analysis.done += 1
-            case "skipped":
-                analysis.skipped += 1
-            case "due":
-                analysis.due += 1
-            case _:
-                analysis.in_progress += 1
+        state = analysis_state(facts, policy, now)
+        if state == "failed":
+            analysis.failed[path] = facts.get("analysis_error") or "no answer after repeated requests"
+        else:
+            analysis.count(state)
         look_up = facts.get("tracklist_status")
         if look_up in ("found", "not_found"):
             tracklist.done += 1
         elif look_up in DEFERRED_LOOKUPS:
             tracklist.deferred += 1
-        match graph_stage(facts, policy, now):
-            case "done":
-                graph.done += 1
-            case "due":
-                graph.due += 1
-            case _:
-                graph.in_progress += 1
+        graph.count(graph_stage(facts, policy, now))
     return {"analysis": analysis, "tracklist": tracklist, "graph": graph}
