@@ -4,30 +4,24 @@ LadybugDB's calls block, so every one runs on a :class:`~tracktion_shared.worker
 own, never on the event loop (as :mod:`tracktion_shared.cache.sqlite` does).
 
 Several processes use the one file: a ``tracktion watch`` or scan writes it for as long as it runs, while
-``tracktion graph`` and the web UI ask it questions. LadybugDB lets only one process open it for writing, and a
-read-only open beside a live writer, though LadybugDB allows it, may crash or read wrong data (LadybugDB issues
-#666, #766). So the processes take turns, arbitrated by an advisory lock (``flock``) on ``<file>.lock`` beside it:
+``tracktion graph`` and the web UI ask it questions. They take turns (:mod:`tracktion_shared.graph.turns`: an
+advisory lock beside the file, shared for readers, exclusive for the writer, with a turnstile so readers cannot
+starve the writer):
 
-- The writer (:class:`LadybugGraph`) locks it exclusively, then opens the database, and keeps both while calls keep
-  coming. It lets go -- closes the database, unlocks -- when no call came for ``idle_release`` seconds (a timer
-  queues that on the worker thread; no new call is needed), and, under continuous load, before the first call after
-  ``max_hold`` seconds, then pauses ``yield_pause`` before locking again, so a waiting reader gets its turn. Writes
-  are one transaction per call, so letting go between calls never splits one.
-- A reader (``LadybugGraph(path, read_only=True)``) locks it shared, opens it read-only and lets go the same way and
-  at :meth:`~LadybugGraph.close`; readers share the file. It never creates the file or changes its schema: no file is
-  :class:`GraphMissing` ("no graph yet"), a schema older than this tracktion's :class:`GraphOutdated`.
+- The writer (:class:`LadybugGraph`) takes its turn, then opens the database, and keeps both while calls keep
+  coming. It lets go -- closes the database, gives the turn back -- when no call came for ``idle_release`` seconds
+  (a timer queues that on the worker thread; no new call is needed), and, under continuous load, before the first
+  call after ``max_hold`` seconds, then pauses ``yield_pause`` before taking a turn again, so a waiting reader gets
+  in. Writes are one transaction per call, so letting go between calls never splits one; closing checkpoints the
+  database, so the next opener sees every write.
+- A reader (``LadybugGraph(path, read_only=True)``) takes a shared turn, opens it read-only and lets go the same way
+  and at :meth:`~LadybugGraph.close`; readers share the file. It never creates the file or changes its schema: no
+  file is :class:`GraphMissing` ("no graph yet"), a schema older than this tracktion's :class:`GraphOutdated`.
 
-Readers that come one right after another could keep a writer out for good (a lock that is never free between them
-is never free for it), so the lock is reached through a turnstile, ``<file>.turnstile``: each process takes it in
-its own mode while it waits for the lock, then lets go. A waiting writer holds it exclusively, so new readers queue
-behind it while the readers already in finish. A reader waits at most one turn of the writer (``max_hold``), the
-writer at most the questions already being answered.
-
-Waiting polls both locks for up to ``lock_timeout`` seconds, then gives up with :class:`GraphBusy`, a
-:class:`~tracktion_shared.errors.TemporaryError`, so the bus retries a write later; :meth:`~LadybugGraph.close`
-ends a wait at once. An ``flock`` belongs to an open file, not to a process, so two graphs on one file in one process
-take turns too. A process that opens the database without the lock (an older tracktion) is still refused by
-LadybugDB's own lock: a :class:`~tracktion_shared.errors.TemporaryError` as well.
+A turn not had within ``lock_timeout`` seconds is :class:`~tracktion_shared.graph.turns.GraphBusy` (the bus retries
+a write later); :meth:`~LadybugGraph.close` ends a wait at once. A process that opens the database without taking a
+turn (an older tracktion) is still refused by LadybugDB's own lock: a
+:class:`~tracktion_shared.errors.TemporaryError` as well.
 
 Reader and writer are one class with a flag, not two: they differ only in the lock's mode, the open's mode and what
 follows the open (schema steps or a schema check); the lock, the release timer and the worker thread are the same.
@@ -37,12 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +44,7 @@ import ladybug
 from tracktion_shared.errors import PermanentError, TemporaryError
 from tracktion_shared.graph.base import GraphRepository, Statement
 from tracktion_shared.graph.cypher import LADYBUG_SCHEMA, SCHEMA_VERSION, Q, Query
+from tracktion_shared.graph.turns import LOCK_TIMEOUT, FileTurn, GraphBusy, lock_path, turnstile_path
 from tracktion_shared.worker_thread import WorkerThread
 
 __all__ = ["GraphBusy", "GraphMissing", "GraphOutdated", "LadybugGraph", "lock_path", "turnstile_path"]
@@ -65,11 +59,6 @@ IDLE_RELEASE = 0.5
 MAX_HOLD = 2.0
 #: seconds to wait after such a turn before locking again, so a process polling for the lock gets in
 YIELD_PAUSE = 0.1
-#: seconds to wait for the lock before giving up (GraphBusy)
-LOCK_TIMEOUT = 10.0
-# the lock is polled (a blocking flock cannot time out on a thread), first often, then every 20 ms: well inside
-# the writer's pause, and cheap
-_FIRST_POLL, _LAST_POLL = 0.002, 0.02
 
 _SHOW_TABLES = "CALL show_tables() RETURN name"
 
@@ -80,22 +69,6 @@ class GraphMissing(PermanentError):
 
 class GraphOutdated(PermanentError):
     """The graph file's schema is older than this tracktion reads; a scan (a writer) upgrades it."""
-
-
-class GraphBusy(TemporaryError):
-    """The graph's lock was not free in time: another process kept the file (a write is retried later)."""
-
-
-def lock_path(path: str | os.PathLike[str]) -> Path:
-    """The advisory lock file of the graph file ``path``: ``<path>.lock`` beside it."""
-    path = Path(path)
-    return path.with_name(path.name + ".lock")
-
-
-def turnstile_path(path: str | os.PathLike[str]) -> Path:
-    """The lock file a writer waits at, keeping new readers back: ``<path>.turnstile`` beside it."""
-    path = Path(path)
-    return path.with_name(path.name + ".turnstile")
 
 
 class LadybugGraph(GraphRepository):
@@ -116,8 +89,6 @@ class LadybugGraph(GraphRepository):
         yield_pause: float = YIELD_PAUSE,
     ) -> None:
         self.path = Path(path)
-        self.lock_path = lock_path(self.path)
-        self.turnstile_path = turnstile_path(self.path)
         self.read_only = read_only
         self.lock_timeout = lock_timeout
         self.idle_release = idle_release
@@ -126,12 +97,12 @@ class LadybugGraph(GraphRepository):
         self._thread = WorkerThread("tracktion-graph-ladybug")
         # set by close(): a wait for the lock (or a turn's pause) ends at once
         self._closing = threading.Event()
+        self._turn = FileTurn(self.path, shared=read_only, timeout=lock_timeout, closing=self._closing)
         # event-loop state: calls in flight, the idle timer, the release tasks it started
         self._active = 0
         self._idle_timer: asyncio.TimerHandle | None = None
         self._releases: set[asyncio.Task[None]] = set()
         # worker-thread state
-        self._lock_fd: int | None = None
         self._held_since = 0.0
         self._schema_known = False
         self._db: ladybug.Database | None = None
@@ -205,65 +176,14 @@ class LadybugGraph(GraphRepository):
             raise
 
     def _lock(self) -> None:
-        """Take the file's lock (shared for a reader, exclusive for the writer), waiting up to ``lock_timeout``.
-
-        Through the turnstile: held in the same mode while waiting for the lock, then let go. A writer waiting there
-        keeps new readers out, so back-to-back readers cannot starve it; the readers already past it go on.
-        """
+        """Take this graph's turn on the file (shared for a reader, exclusive for the writer)."""
         if self.read_only:
             if not self.path.exists():  # before the lock files are made: a reader creates nothing
                 raise GraphMissing(f"there is no graph yet ({self.path}): scan a folder first (tracktion scan FOLDER)")
-            flags, mode = os.O_RDONLY, fcntl.LOCK_SH  # read access is enough for flock, even on another user's file
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            flags, mode = os.O_RDWR, fcntl.LOCK_EX
-        deadline = time.monotonic() + self.lock_timeout
-        fd = self._open_lock_file(self.lock_path, flags)
-        try:
-            with self._turnstile(flags) as turnstile:
-                self._wait_for(turnstile, mode, deadline)  # behind a writer that is waiting already
-                self._wait_for(fd, mode, deadline)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._lock_fd = fd
+        self._turn.take()
         self._held_since = time.monotonic()
-
-    @contextlib.contextmanager
-    def _turnstile(self, flags: int) -> Iterator[int]:
-        fd = self._open_lock_file(self.turnstile_path, flags)
-        try:
-            yield fd
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)  # explicitly, as in _release
-            os.close(fd)
-
-    @staticmethod
-    def _open_lock_file(path: Path, flags: int) -> int:
-        try:
-            return os.open(path, flags | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except OSError as error:
-            raise TemporaryError(f"cannot open the graph's lock file {path}: {error}") from error
-
-    def _wait_for(self, fd: int, mode: int, deadline: float) -> None:
-        pause = _FIRST_POLL
-        while True:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                pass
-            except OSError as error:
-                raise TemporaryError(f"cannot lock the graph's lock file beside {self.path}: {error}") from error
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise GraphBusy(
-                    f"the graph {self.path} is busy: another tracktion process (a scan or watch) "
-                    f"kept it for {self.lock_timeout:g} s"
-                )
-            if self._closing.wait(min(pause, left)):
-                raise GraphBusy(f"the graph {self.path} was closed while waiting for its lock")
-            pause = min(pause * 2, _LAST_POLL)
 
     def _open(self) -> ladybug.Connection:
         try:
@@ -323,14 +243,12 @@ class LadybugGraph(GraphRepository):
         return rows
 
     def _release(self) -> None:
-        """Close the database, then unlock (idempotent): closing checkpoints it, so the next opener sees every write."""
-        conn, db, fd = self._conn, self._db, self._lock_fd
-        self._conn = self._db = self._lock_fd = None
+        """Close the database, then give the turn back (idempotent): closing checkpoints it, so the next opener sees
+        every write."""
+        conn, db = self._conn, self._db
+        self._conn = self._db = None
         with contextlib.ExitStack() as stack:  # each step runs even if an earlier one fails; last added runs first
-            if fd is not None:
-                stack.callback(os.close, fd)
-                # unlock explicitly: a copy of the descriptor (a forked child) would otherwise keep the lock
-                stack.callback(fcntl.flock, fd, fcntl.LOCK_UN)
+            stack.callback(self._turn.give_back)
             if db is not None:
                 stack.callback(db.close)
             if conn is not None:
