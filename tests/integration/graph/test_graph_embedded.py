@@ -117,7 +117,11 @@ async def test_a_file_held_by_another_process_is_a_temporary_error(held: tuple[P
 async def test_readers_answer_while_another_process_writes_without_pause(graph_path: Path) -> None:
     with live_writer(graph_path, seconds=5) as writer:
         seen = []
-        for _ in range(3):
+        for question in range(3):
+            if question:
+                # questions one right after another may all fit in one pause between the writer's turns; a second
+                # between them lets the writer take a turn, which the answers must then show
+                await asyncio.sleep(1.0)
             started = time.monotonic()
             async with LadybugGraph(graph_path, read_only=True) as reader:
                 hits = await reader.sets_with(ANCHOR, limit=100_000)
