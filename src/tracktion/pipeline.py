@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID, uuid4
 
+from tracktion_catalog import CatalogSettings
 from tracktion_catalog import queries as catalog_queries
 from tracktion_catalog import service as catalog_service
 from tracktion_catalog.domain.stages import ReportedStage, StageCounts, StagePolicy
@@ -123,7 +124,9 @@ class Pipeline:
         self._graph: GraphRepository | None = None
         self._background: list[asyncio.Task[None]] = []
         self._process_settings = contextlib.ExitStack()
-        self._policy = StagePolicy()
+        # what the summary judges by; embedded, _register_services replaces it with this run's. Against a cluster the
+        # CLI reads the catalog service's own settings (TRACKTION_CATALOG_GRAPH: is a graph writer deployed)
+        self._policy = StagePolicy(graph=CatalogSettings().graph)
 
     @property
     def db(self) -> Database:

@@ -15,7 +15,6 @@ def test_the_embedded_reader_reads_only_and_creates_nothing(tmp_path: Path) -> N
     assert graph.read_only
     assert graph.lock_timeout == READER_LOCK_TIMEOUT
     assert graph.path == tmp_path / "data" / "graph" / "tracktion.lbug"
-    assert graph.lock_path == tmp_path / "data" / "graph" / "tracktion.lbug.lock"
     assert "read_only=True" in repr(graph)
     assert not (tmp_path / "data").exists()
 

@@ -189,6 +189,16 @@ def test_every_service_serves_metrics_on_the_port_its_service_scrapes() -> None:
         assert metrics_service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
 
 
+def test_the_catalog_keeps_a_graph_in_step_only_where_a_graph_writer_runs() -> None:
+    with_graph = by_kind(render_all(library(), passwords=PASSWORDS), "ConfigMap")["lib-config"]["data"]
+    assert with_graph["TRACKTION_CATALOG_GRAPH"] == "true"
+    spec = load_yaml(EXAMPLE_PATH)["spec"]
+    spec["graph"] = {"enabled": False}
+    manifests = render_all(library(spec), passwords=PASSWORDS)
+    assert "lib-graph" not in by_kind(manifests, "Deployment")
+    assert by_kind(manifests, "ConfigMap")["lib-config"]["data"]["TRACKTION_CATALOG_GRAPH"] == "false"
+
+
 def test_graph_writer_runs_the_shared_entry_point_against_the_librarys_neo4j() -> None:
     bundled = by_kind(render_all(library(), passwords=PASSWORDS), "Deployment")["lib-graph"]
     assert container(bundled)["command"] == ["python", "-m", "tracktion_shared.graph"]

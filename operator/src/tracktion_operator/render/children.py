@@ -90,6 +90,8 @@ def render_config_map(lib: Library) -> Manifest:
         "TRACKTION_DATA_DIR": DATA_MOUNT,
         "TRACKTION_WATCH_ROOT": MUSIC_MOUNT,
         "TRACKTION_TRACKLIST_ENABLED": "true" if spec.tracklist.enabled else "false",
+        # no graph writer deployed: the catalog sends no graph states (nothing would consume them) and reports none
+        "TRACKTION_CATALOG_GRAPH": "true" if any(svc.name == "graph" for svc in deployed_services(lib)) else "false",
         "TRACKTION_TRACKLIST_REQUEST_INTERVAL": f"{60 / spec.tracklist.rate_limit_per_minute:g}",
         "TRACKTION_METRICS_PORT": str(METRICS_PORT),
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",

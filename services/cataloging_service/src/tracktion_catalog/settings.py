@@ -65,6 +65,11 @@ class CatalogSettings(BaseSettings):
         description="seconds between walks over the catalog that ask again for every stage that is due (a request "
         "lost or dead-lettered, a look-up deferred past its retry time); 0 turns the walk off",
     )
+    graph: bool = Field(
+        default=True,
+        description="a graph writer runs (the cluster's graph service, or the embedded graph): keep the graph's copy "
+        "of every recording in step. false: no graph states are sent and no graph stage is reported",
+    )
     analysis_version: str | None = Field(
         default=None,
         description="the analysis_version the deployed analysis writes (its results say it); results of another "

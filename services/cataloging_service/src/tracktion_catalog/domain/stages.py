@@ -75,6 +75,8 @@ class StagePolicy:
     ``analysis_version``: the version and options tag the running analysis writes (``AnalysisCompleted``'s
     ``analysis_version``); a result with another one is due again. None: any result counts (a cluster catalog, which
     cannot know which analysis image is deployed).
+    ``graph``: whether a graph writer runs; without one, no graph states are sent and the graph stage is not
+    reported (a cluster deployed without Neo4j).
     ``run_id``: set by an embedded run. Its requests travel on an in-process bus that dies with the process, so a
     request stamped by any other run is treated as lost. A cluster catalog leaves it None: RabbitMQ keeps messages,
     and only the lease says when a request is overdue.
@@ -83,6 +85,7 @@ class StagePolicy:
     analysis: bool = True
     analysis_version: str | None = None
     run_id: str | None = None
+    graph: bool = True
 
 
 def request_lease(attempts: int) -> timedelta:
@@ -227,4 +230,6 @@ def summarise(
         elif look_up in DEFERRED_LOOKUPS:
             tracklist.deferred += 1
         graph.count(graph_stage(facts, policy, now))
+    if not policy.graph:
+        return {"analysis": analysis, "tracklist": tracklist}
     return {"analysis": analysis, "tracklist": tracklist, "graph": graph}

@@ -48,7 +48,7 @@ async def sync_graph(
     (:func:`~tracktion_catalog.domain.graph_state.send_due`); returns the recordings whose state was sent. Four queries,
     however many recordings."""
     ids = set(recording_ids)
-    if not ids:
+    if not ids or not policy.graph:
         return set()
     now = now or datetime.now(UTC)
     recordings = await uow.recordings.get_many(ids)
