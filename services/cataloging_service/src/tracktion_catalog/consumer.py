@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.deletions import handle_delete
 from tracktion_catalog.jobs.file_events import handle_file_event
-from tracktion_catalog.jobs.graph_sync import record_synced
+from tracktion_catalog.jobs.graph_sync import Confirmations
 from tracktion_catalog.jobs.moves import handle_move
 from tracktion_catalog.jobs.pages import handle_files_scanned
 from tracktion_catalog.jobs.recorder import Recorder
@@ -41,6 +41,7 @@ class CatalogConsumer:
         self.ctx = ctx
         self.unchanged = UnchangedFiles(ctx.db, ctx.stages, max_batch=ctx.settings.skip_batch_size)
         self.recorder = Recorder(ctx, max_batch=ctx.settings.record_batch_size)
+        self.confirmations = Confirmations(ctx, max_batch=ctx.settings.skip_batch_size)
 
     async def handle(self, message: Message) -> None:
         match message:
@@ -57,6 +58,6 @@ class CatalogConsumer:
             case AnalysisCompleted() | AnalysisFailed() | TracklistFound() | TracklistNotFound():
                 await handle_result(self.ctx, message)
             case GraphSynced():
-                await record_synced(self.ctx, message)
+                await self.confirmations.record(message)
             case _:
                 raise TypeError(f"the catalog does not consume {message.type}")

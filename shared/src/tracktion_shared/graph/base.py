@@ -13,12 +13,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from tracktion_shared.errors import PermanentError
 from tracktion_shared.graph import domain
 from tracktion_shared.graph.cypher import Q, Query
-from tracktion_shared.messages import GraphTracklist, TracklistTrack
+from tracktion_shared.messages import RecordingGraphState, TracklistTrack
 
 __all__ = ["Compatible", "GraphRepository", "NextTrack", "SetHit", "Statement", "UnknownRecording", "tracklist_id"]
 
@@ -30,6 +30,7 @@ BPM_KEY = "bpm"
 CAMELOT_KEY = "camelot"
 
 Statement = tuple[Query, Mapping[str, Any]]
+_Row = TypeVar("_Row")
 
 
 class UnknownRecording(PermanentError, LookupError):
@@ -143,34 +144,36 @@ class GraphRepository(abc.ABC):
         await self._write(self._tracklist_statements(recording_id, source, tracks, title=title, url=url))
         return tid
 
-    async def replace_recording(
-        self,
-        recording_id: uuid.UUID,
-        path: str,
-        metadata: Mapping[str, str],
-        tracklists: Sequence[GraphTracklist],
-    ) -> None:
-        """Make the recording exactly this (the catalog's state): its path, only these metadata keys, only these
-        tracklists. One transaction, so a reader never sees a recording half replaced."""
-        rid = str(recording_id)
-        statements: list[Statement] = [
-            (Q.UPSERT_RECORDING, {"uuid": rid, "path": path}),
-            (Q.CLEAR_METADATA, {"uuid": rid}),
-            (Q.CLEAR_TRACKLISTS, {"uuid": rid}),
+    async def apply_states(self, states: Sequence[RecordingGraphState]) -> None:
+        """Make each recording exactly its state (the catalog's): its path, only these metadata keys, only these
+        tracklists; a state without a path takes the recording out, with its metadata and tracklists (the tracks
+        stay: other sets may play them). All in one transaction, a few statements for any number of states (one
+        commit per message made the graph the slowest stage of a scan); of several states of one recording, the
+        last counts."""
+        latest = list({state.recording_id: state for state in states}.values())
+        present = [state for state in latest if state.path is not None]
+        everyone = [str(state.recording_id) for state in latest]
+        gone = [str(state.recording_id) for state in latest if state.path is None]
+        statements: list[Statement] = []
+        # (an empty UNWIND list has no element type in LadybugDB, so no statement is made for none)
+        for batch in self._batches([{"uuid": str(s.recording_id), "path": s.path} for s in present]):
+            statements.append((Q.UPSERT_RECORDINGS, {"rows": batch}))
+        for ids in self._batches(everyone):
+            statements += [(Q.CLEAR_METADATA, {"uuids": ids}), (Q.CLEAR_TRACKLISTS, {"uuids": ids})]
+        rows = [
+            {"uuid": str(s.recording_id), "id": f"{s.recording_id}:{key}", "key": key, "value": value}
+            for s in present
+            for key, value in sorted(s.metadata.items())
         ]
-        rows = [{"id": f"{rid}:{key}", "key": key, "value": str(value)} for key, value in sorted(metadata.items())]
-        statements += [(Q.UPSERT_METADATA, {"uuid": rid, "rows": batch}) for batch in self._batches(rows)]
-        for tracklist in tracklists:
-            statements += self._tracklist_statements(
-                recording_id, tracklist.source, tracklist.tracks, title=tracklist.title, url=tracklist.url
-            )
-        await self._write(statements)
-
-    async def remove_recording(self, recording_id: uuid.UUID) -> None:
-        """Take the recording out of the graph with its metadata and tracklists (its file left the library); the
-        tracks stay, since other sets may play them."""
-        rid = {"uuid": str(recording_id)}
-        await self._write([(Q.CLEAR_METADATA, rid), (Q.CLEAR_TRACKLISTS, rid), (Q.DELETE_RECORDING, rid)])
+        statements += [(Q.ADD_METADATA, {"rows": batch}) for batch in self._batches(rows)]
+        for state in present:
+            for tracklist in state.tracklists:
+                statements += self._tracklist_statements(
+                    state.recording_id, tracklist.source, tracklist.tracks, title=tracklist.title, url=tracklist.url
+                )
+        statements += [(Q.DELETE_RECORDINGS, {"uuids": ids}) for ids in self._batches(gone)]
+        if statements:
+            await self._write(statements)
 
     def _tracklist_statements(
         self,
@@ -208,7 +211,7 @@ class GraphRepository(abc.ABC):
             statements += [(Q.LINK_TRACKS, {"uuid": tid, "rows": batch}) for batch in self._batches(link_rows)]
         return statements
 
-    def _batches(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
         return [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
 
     # -- queries -------------------------------------------------------------------------------------------------

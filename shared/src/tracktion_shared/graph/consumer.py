@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from tracktion_shared.bus.base import Bus
 from tracktion_shared.bus.factory import create_bus
 from tracktion_shared.config import Settings
 from tracktion_shared.graph.base import GraphRepository
 from tracktion_shared.graph.factory import create_graph
+from tracktion_shared.group_commit import GroupCommit
 from tracktion_shared.messages import GraphSynced, Message, RecordingGraphState
 from tracktion_shared.routes import GRAPH, ROUTES
 
@@ -28,23 +30,29 @@ log = logging.getLogger("tracktion.graph")
 
 
 class GraphWriter:
-    """Applies each recording state to one graph and confirms it on the bus."""
+    """Applies the recording states to one graph, many per transaction, and confirms each on the bus.
 
-    def __init__(self, graph: GraphRepository, bus: Bus) -> None:
+    States are grouped like the catalog's own writes (:class:`~tracktion_shared.group_commit.GroupCommit`): whatever
+    arrives while a batch is being written goes into the next one, so a scan's thousands of states cost a few graph
+    transactions, not one each.
+    """
+
+    def __init__(self, graph: GraphRepository, bus: Bus, *, max_batch: int = 500) -> None:
         self.graph = graph
         self.bus = bus
+        self._batches: GroupCommit[RecordingGraphState, None] = GroupCommit(self._apply, max_batch=max_batch)
 
     async def handle(self, message: Message) -> None:
         if not isinstance(message, RecordingGraphState):  # pragma: no cover - subscribed to this type only
             raise TypeError(f"unexpected message {message.type}")
-        if message.path is None:
-            await self.graph.remove_recording(message.recording_id)
-            log.debug("recording %s left the graph", message.recording_id)
-        else:
-            await self.graph.replace_recording(message.recording_id, message.path, message.metadata, message.tracklists)
+        await self._batches.submit(message)
         await self.bus.publish(
             GraphSynced(recording_id=message.recording_id, digest=message.digest, **message.follow_up())
         )
+
+    async def _apply(self, states: Sequence[RecordingGraphState]) -> Sequence[Exception | None]:
+        await self.graph.apply_states(states)
+        return [None] * len(states)
 
 
 def register(bus: Bus, graph: GraphRepository) -> GraphWriter:

@@ -82,11 +82,22 @@ class Q:
         "MERGE (tl:Tracklist {uuid: $uuid}) SET tl.source = $source, tl.title = $title, tl.url = $url "
         "MERGE (r)-[:HAS_TRACKLIST]->(tl)"
     )
-    # A recording's state replaces what the graph had: its metadata and tracklists go, the state's are written anew
-    # (their ids are stable, so the result is the same as an update). DETACH: the edges go with the nodes.
-    CLEAR_METADATA = _same("MATCH (r:Recording {uuid: $uuid})-[:HAS_METADATA]->(m:Metadata) DETACH DELETE m")
-    CLEAR_TRACKLISTS = _same("MATCH (r:Recording {uuid: $uuid})-[:HAS_TRACKLIST]->(tl:Tracklist) DETACH DELETE tl")
-    DELETE_RECORDING = _same("MATCH (r:Recording {uuid: $uuid}) DETACH DELETE r")
+    # Recordings' states replace what the graph had, many recordings per statement (one UNWIND each): their
+    # metadata and tracklists go and the states' are written anew (their ids are stable, so the result is the same
+    # as an update); a recording with no file left goes altogether. DETACH: the edges go with the nodes.
+    UPSERT_RECORDINGS = _same("UNWIND $rows AS row MERGE (r:Recording {uuid: row.uuid}) SET r.path = row.path")
+    CLEAR_METADATA = _same(
+        "UNWIND $uuids AS id MATCH (r:Recording {uuid: id})-[:HAS_METADATA]->(m:Metadata) DETACH DELETE m"
+    )
+    CLEAR_TRACKLISTS = _same(
+        "UNWIND $uuids AS id MATCH (r:Recording {uuid: id})-[:HAS_TRACKLIST]->(tl:Tracklist) DETACH DELETE tl"
+    )
+    ADD_METADATA = _same(
+        "UNWIND $rows AS row MATCH (r:Recording {uuid: row.uuid}) "
+        "MERGE (m:Metadata {id: row.id}) SET m.key = row.key, m.value = row.value "
+        "MERGE (r)-[:HAS_METADATA]->(m)"
+    )
+    DELETE_RECORDINGS = _same("UNWIND $uuids AS id MATCH (r:Recording {uuid: id}) DETACH DELETE r")
     # A tracklist is replaced as a whole (rows may have moved); deleting then creating its edges is idempotent.
     CLEAR_TRACKLIST = _same("MATCH (tl:Tracklist {uuid: $uuid})-[c:CONTAINS_TRACK]->(:Track) DELETE c")
     # The first spelling seen becomes the display name; later spellings of the same key do not flip it back and forth.

@@ -53,6 +53,9 @@ log = logging.getLogger("tracktion.graph")
 
 _T = TypeVar("_T")
 
+#: LadybugDB's page cache; its default, 80 % of the machine's memory, is reserved at every open (a third of the
+#: open's cost) and is far beyond what a collection's graph needs (100,000 recordings are tens of MB)
+BUFFER_POOL_BYTES = 256 * 1024 * 1024
 #: seconds without a call after which the file is let go (a reader can then open it)
 IDLE_RELEASE = 0.5
 #: seconds the file is kept under continuous load before it is let go for a turn of the others
@@ -187,7 +190,7 @@ class LadybugGraph(GraphRepository):
 
     def _open(self) -> ladybug.Connection:
         try:
-            db = ladybug.Database(str(self.path), read_only=self.read_only)
+            db = ladybug.Database(str(self.path), read_only=self.read_only, buffer_pool_size=BUFFER_POOL_BYTES)
         except RuntimeError as error:
             # a process without the lock (an older tracktion) holds the file, or a crash left it to be recovered
             raise TemporaryError(f"cannot open the graph database {self.path}: {error}") from error

@@ -110,6 +110,13 @@ class RecordingRepository:
         statement = select(Recording).where(Recording.id.in_(set(recording_ids)))
         return {recording.id: recording for recording in await self._session.scalars(statement)}
 
+    async def paths(self, recording_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The primary path of each of these recordings, in one query of two columns (no entities loaded)."""
+        if not recording_ids:
+            return {}
+        statement = select(Recording.id, Recording.file_path).where(Recording.id.in_(set(recording_ids)))
+        return {recording_id: path for recording_id, path in await self._session.execute(statement)}
+
     async def get_by_sha256(self, sha256_hash: str) -> Recording | None:
         return await self._one(Recording.sha256_hash == sha256_hash)
 
@@ -196,8 +203,11 @@ class MetadataRepository:
         await self._session.execute(statement, rows)
         self._touched.add(recording_id)
 
-    async def upsert_many(self, values: Mapping[uuid.UUID, Mapping[str, str]]) -> None:
-        """:meth:`upsert` for several recordings in one statement (recording id -> its ``key -> value``)."""
+    async def upsert_many(self, values: Mapping[uuid.UUID, Mapping[str, str]], *, touch: bool = True) -> None:
+        """:meth:`upsert` for several recordings in one statement (recording id -> its ``key -> value``).
+
+        ``touch=False``: bookkeeping that no read model shows (which graph state was sent or confirmed); the library
+        rows of these recordings are not recomputed for it."""
         rows = [
             {"recording_id": recording_id, "key": key, "value": value}
             for recording_id, pairs in values.items()
@@ -211,7 +221,8 @@ class MetadataRepository:
             set_={"value": insert.excluded.value},
         )
         await self._session.execute(statement, rows)
-        self._touched.update(recording_id for recording_id, pairs in values.items() if pairs)
+        if touch:
+            self._touched.update(recording_id for recording_id, pairs in values.items() if pairs)
 
     async def delete_keys(self, recording_id: uuid.UUID, keys: Sequence[str]) -> None:
         """Remove these keys of the recording (a tag its new content no longer has); absent keys are ignored."""
@@ -530,6 +541,15 @@ class FileRepository:
         if status is not None:
             statement = statement.where(FileEntry.status == status)
         return (await self._session.scalars(statement.order_by(FileEntry.path))).all()
+
+    async def with_present_file(self, recording_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these recordings have a present file, in one query."""
+        if not recording_ids:
+            return set()
+        statement = select(FileEntry.recording_id).where(
+            FileEntry.recording_id.in_(set(recording_ids)), FileEntry.status == "present"
+        )
+        return {recording_id for recording_id in await self._session.scalars(statement) if recording_id is not None}
 
     async def for_recordings(self, recording_ids: Sequence[uuid.UUID]) -> Sequence[FileEntry]:
         """The files of several recordings at once, by path."""

@@ -6,14 +6,14 @@
   the recordings it touched (:func:`with_graph`), so a move, a rename, a deletion, a tag change or a new result
   reaches the graph without any job having to remember it; a scan and the repair walk call it (rule "lost") for
   the recordings they confirm, so a state that was lost is sent again.
-* :func:`record_synced`: the graph's :class:`GraphSynced` is written down. If the recording changed again meanwhile
-  (states crossed on the way, or arrived out of order), the current state is sent at once.
+* :class:`Confirmations`: the graph's :class:`GraphSynced` is written down, many per transaction. If the recording
+  changed again meanwhile (states crossed on the way, or arrived out of order), the current state is sent at once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -28,10 +28,11 @@ from tracktion_catalog.domain.graph_state import (
 )
 from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.context import CatalogContext
+from tracktion_shared.group_commit import GroupCommit
 from tracktion_shared.messages import GraphSynced
 from tracktion_shared.storage import UnitOfWork
 
-__all__ = ["record_synced", "sync_graph", "with_graph"]
+__all__ = ["Confirmations", "sync_graph", "with_graph"]
 
 T = TypeVar("T")
 
@@ -51,19 +52,19 @@ async def sync_graph(
     if not ids or not policy.graph:
         return set()
     now = now or datetime.now(UTC)
-    recordings = await uow.recordings.get_many(ids)
-    present = {file.recording_id for file in await uow.files.for_recordings(list(ids)) if file.status == "present"}
+    paths = await uow.recordings.paths(ids)
+    present = await uow.files.with_present_file(ids)
     facts = await uow.metadata.get_many(ids, GRAPH_FACT_KEYS)
     tracklists = await uow.tracklists.for_recordings(ids)
     sent: dict[uuid.UUID, dict[str, str]] = {}
-    for recording_id, recording in recordings.items():
+    for recording_id, primary in paths.items():
         known = facts.get(recording_id, {})
-        path = recording.file_path if recording_id in present else None
+        path = primary if recording_id in present else None
         state = graph_state(recording_id, path, known, tracklists.get(recording_id, []))
         if send_due(state, known, policy, now, when=when):
             await uow.outbox.add(state)
             sent[recording_id] = graph_sent(state, policy, now)
-    await uow.metadata.upsert_many(sent)
+    await uow.metadata.upsert_many(sent, touch=False)
     return set(sent)
 
 
@@ -79,15 +80,31 @@ def with_graph(work: Callable[[UnitOfWork], Awaitable[T]], policy: StagePolicy) 
     return work_and_sync
 
 
-async def record_synced(ctx: CatalogContext, message: GraphSynced) -> None:
-    """Write down what the graph confirmed, and send the current state again if that was another one (rule
-    "stale"); a recording the catalog does not know is nothing to do."""
+class Confirmations:
+    """``await record(message)``: write down what the graph confirmed, many confirmations per transaction.
 
-    async def record(uow: UnitOfWork) -> None:
-        if await uow.recordings.get(message.recording_id) is None:
-            return
-        await uow.metadata.upsert(message.recording_id, {GRAPH_SYNCED: message.digest})
-        await sync_graph(uow, [message.recording_id], ctx.stages, when="stale")
+    The graph confirms every state it applied, so an initial scan brings one confirmation per recording; one
+    transaction (and one outbox flush) each made them cost more than the cataloging itself. They are grouped like
+    unchanged files (:mod:`~tracktion_shared.group_commit`): whatever arrives while a batch commits goes into
+    the next one. In each, the confirmed digest is stored, and the current state of every recording whose
+    confirmation was of another state is sent again (rule "stale"); a recording the catalog does not know is nothing
+    to do.
+    """
 
-    await run(ctx.db, record)
-    await ctx.announce()
+    def __init__(self, ctx: CatalogContext, *, max_batch: int = 500) -> None:
+        self._ctx = ctx
+        self._batches: GroupCommit[GraphSynced, bool] = GroupCommit(self._record_batch, max_batch=max_batch)
+
+    async def record(self, message: GraphSynced) -> None:
+        if await self._batches.submit(message):
+            await self._ctx.announce()  # publish the states sent again
+
+    async def _record_batch(self, messages: Sequence[GraphSynced]) -> Sequence[bool | Exception]:
+        resent = await run(self._ctx.db, lambda uow: self._record(uow, messages))
+        return [message.recording_id in resent for message in messages]
+
+    async def _record(self, uow: UnitOfWork, messages: Sequence[GraphSynced]) -> set[uuid.UUID]:
+        known = await uow.recordings.paths({message.recording_id for message in messages})
+        confirmed = {m.recording_id: {GRAPH_SYNCED: m.digest} for m in messages if m.recording_id in known}
+        await uow.metadata.upsert_many(confirmed, touch=False)  # the last confirmation of a recording wins
+        return await sync_graph(uow, confirmed, self._ctx.stages, when="stale")

@@ -1,7 +1,7 @@
 """Recording what reading files found, many files per transaction, and announcing it once per batch.
 
 Reading (one hash pass and the tags) stays concurrent, in worker threads. What was read is then handed here and
-recorded by group commit (:mod:`~tracktion_catalog.jobs.group_commit`): while one batch is committed, the files read
+recorded by group commit (:mod:`~tracktion_shared.group_commit`): while one batch is committed, the files read
 meanwhile queue up for the next, and :func:`~tracktion_catalog.jobs.content_batch.record_batch` writes each batch with
 set-based statements. One transaction per file used to keep the event loop (and with it the GIL) so busy with
 driver round trips that the hashing threads waited for it; per batch, that cost is shared.
@@ -25,7 +25,7 @@ from tracktion_catalog.jobs.content import record_inspection
 from tracktion_catalog.jobs.content_batch import ReadFile, record_batch
 from tracktion_catalog.jobs.context import CatalogContext
 from tracktion_catalog.jobs.graph_sync import with_graph
-from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
+from tracktion_shared.group_commit import GroupCommit, one_by_one
 from tracktion_shared.messages import FileEvent, RecordingCataloged
 from tracktion_shared.storage import is_retryable
 from tracktion_shared.tracing import inject_context

@@ -24,8 +24,8 @@ from tracktion_catalog.domain.files import KnownFile, is_unchanged
 from tracktion_catalog.domain.stages import StagePolicy
 from tracktion_catalog.jobs.context import CONSUMER
 from tracktion_catalog.jobs.graph_sync import with_graph
-from tracktion_catalog.jobs.group_commit import GroupCommit, one_by_one
 from tracktion_catalog.jobs.stage_requests import request_due_stages
+from tracktion_shared.group_commit import GroupCommit, one_by_one
 from tracktion_shared.messages import FileEvent
 from tracktion_shared.storage import Database, UnitOfWork, is_retryable
 
