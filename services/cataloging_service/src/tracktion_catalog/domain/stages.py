@@ -229,7 +229,9 @@ def summarise(
             tracklist.done += 1
         elif look_up in DEFERRED_LOOKUPS:
             tracklist.deferred += 1
-        graph.count(graph_stage(facts, policy, now))
-    if not policy.graph:
-        return {"analysis": analysis, "tracklist": tracklist}
-    return {"analysis": analysis, "tracklist": tracklist, "graph": graph}
+        if policy.graph:
+            graph.count(graph_stage(facts, policy, now))
+    counts: dict[ReportedStage, StageCounts] = {"analysis": analysis, "tracklist": tracklist}
+    if policy.graph:  # no graph writer: no graph stage to report
+        counts["graph"] = graph
+    return counts
