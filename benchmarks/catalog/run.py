@@ -21,9 +21,9 @@ is a 2 GB WAV). What is measured, in order:
    the graph writes), about 0.1-0.25 s of a 0.8 s scan here.
 2. **beets 2.14.1** (installed on first use into a throwaway venv under ``benchmarks/.cache/``): ``beet import -A
    --flat -q`` with no autotag, copy, move or write, on 2,000 one-second WAVs, then again unchanged; beside it
-   ``tracktion scan --no-analysis --no-tracklists --json`` (a subprocess with a fresh ``TRACKTION_DATA_DIR``, the
-   embedded default) of the same folder, initial and no-change rescan. Wall times of whole commands, start-up
-   included for both; each command's own CPU time comes from ``wait4``.
+   ``tracktion scan --no-analysis --no-tracklists --no-identify --json`` (a subprocess with a fresh
+   ``TRACKTION_DATA_DIR``, the embedded default) of the same folder, initial and no-change rescan. Wall times of
+   whole commands, start-up included for both; each command's own CPU time comes from ``wait4``.
 3. **10,000 one-second WAVs**: initial ``tracktion scan`` (files/s) and a no-change rescan (target < 5 s), the same
    way. The library is generated once (soundfile, a seeded noise burst over a sine so every hash differs) and kept
    under ``benchmarks/.cache/``; its mtimes are set an hour back so the watcher's settle time never delays a scan.
@@ -591,8 +591,8 @@ class ScanRun:
 
 
 def tracktion_scan(folder: Path, data_dir: Path, expected: int) -> ScanRun:
-    """``tracktion scan FOLDER --no-analysis --no-tracklists --json`` as a subprocess on ``data_dir``."""
-    cmd = [*tracktion_command(), "scan", str(folder), "--no-analysis", "--no-tracklists", "--json"]
+    """``tracktion scan FOLDER --no-analysis --no-tracklists --no-identify --json`` as a subprocess on ``data_dir``."""
+    cmd = [*tracktion_command(), "scan", str(folder), "--no-analysis", "--no-tracklists", "--no-identify", "--json"]
     run = run_child(cmd, env=tracktion_env(data_dir))
     summary: dict[str, Any] = {}
     problem = None

@@ -17,6 +17,7 @@ import typer
 
 from tracktion.commands import analyze as analyze_command
 from tracktion.commands import graph as graph_commands
+from tracktion.commands import identify as identify_command
 from tracktion.commands import library
 from tracktion.commands import tracklist as tracklist_commands
 from tracktion.commands import ui as ui_command
@@ -101,6 +102,7 @@ app.command("show")(library.show)
 app.command("list")(library.list_recordings)
 tracklist_commands.register(app)  # tracklist parse|search|fetch|import, and cue
 app.command("analyze")(analyze_command.analyze)
+app.command("identify")(identify_command.identify)
 graph_commands.register(app)  # graph sets-with|next-after|compatible
 app.command("ui")(ui_command.ui)  # the web UI and JSON API (imports FastAPI only when it runs)
 

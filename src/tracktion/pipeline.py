@@ -6,7 +6,7 @@ this process runs only the watcher and publishes to RabbitMQ; the catalog and th
 (``tracktion service NAME``), and progress is read from the database they share. Either way the summary comes from
 the catalog database, so it says what was really committed.
 
-A stage that is switched off is not even imported: ``--no-analysis`` loads no numpy, ``--no-tracklists`` no HTML
+A stage that is switched off is not even imported: ``--no-analysis`` loads no essentia, ``--no-tracklists`` no HTML
 parser or HTTP client, and a scan starts that much sooner.
 """
 
@@ -60,6 +60,8 @@ class Stages:
 
     analysis: bool = True
     tracklists: bool = True
+    #: fingerprint every recording and find the library's tracks inside sets from the audio
+    identify: bool = True
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,13 @@ class Pipeline:
         self._bus: Bus | None = None
         self._caches: list[Cache] = []
         self._graph: GraphRepository | None = None
+        self._closers: list[Callable[[], None]] = []
         self._background: list[asyncio.Task[None]] = []
         self._process_settings = contextlib.ExitStack()
         # what the summary judges by; embedded, _register_services replaces it with this run's. Against a cluster the
         # CLI reads the catalog service's own settings (TRACKTION_CATALOG_GRAPH: is a graph writer deployed)
-        self._policy = StagePolicy(graph=CatalogSettings().graph)
+        catalog = CatalogSettings()
+        self._policy = StagePolicy(graph=catalog.graph, identify=catalog.identify)
 
     @property
     def db(self) -> Database:
@@ -181,7 +185,20 @@ class Pipeline:
 
             analysis_service.register(bus, self._cache(analysis_service.CACHE_NAMESPACE), self.settings)
             version = analysis_service.result_version()
-        self._policy = StagePolicy(analysis=self.stages.analysis, analysis_version=version, run_id=uuid4().hex)
+        identify_version = None
+        if self.stages.identify:
+            from tracktion_identify import FINGERPRINT_VERSION  # noqa: PLC0415 -- numpy and PyAV likewise
+            from tracktion_identify import service as identify_service  # noqa: PLC0415
+
+            self._closers.append(identify_service.register(bus, self.settings).close)
+            identify_version = FINGERPRINT_VERSION
+        self._policy = StagePolicy(
+            analysis=self.stages.analysis,
+            analysis_version=version,
+            run_id=uuid4().hex,
+            identify=self.stages.identify,
+            identify_version=identify_version,
+        )
         catalog_service.register(bus, db, relay=OutboxRelay(db, bus), stages=self._policy)
         if self.stages.tracklists:
             from tracktion_tracklist import service as tracklist_service  # noqa: PLC0415 -- bs4, httpx likewise
@@ -214,6 +231,9 @@ class Pipeline:
         for cache in self._caches:
             await cache.close()
         self._caches.clear()
+        for close in self._closers:
+            close()
+        self._closers.clear()
         if self._db is not None:
             await self._db.dispose()
         self._process_settings.close()

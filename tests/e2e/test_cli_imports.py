@@ -21,6 +21,8 @@ SERVER_DRIVERS = {"aio_pika", "aiormq", "redis", "neo4j", "psycopg"}
 #: what the analysis stage needs (numpy, essentia) and the tracklist stage (HTML parser, HTTP client, fuzzy matching)
 ANALYSIS = {"tracktion_analysis", "numpy", "essentia"}
 TRACKLISTS = {"tracktion_tracklist", "bs4", "httpx", "rapidfuzz"}
+#: what the identify stage needs (numpy, PyAV's FFmpeg)
+IDENTIFY = {"tracktion_identify", "av"}
 #: the migrations tool, needed only when the schema is behind
 MIGRATIONS = {"alembic", "mako"}
 
@@ -60,7 +62,8 @@ def tracktion(tmp_path: Path, *args: str) -> tuple[set[str], str]:
 def test_help_loads_no_stage_no_database_and_no_driver(tmp_path: Path) -> None:
     modules, out = tracktion(tmp_path, "--help")
     assert "scan" in out
-    assert modules & (SERVER_DRIVERS | ANALYSIS | TRACKLISTS | MIGRATIONS | {"sqlalchemy", "pydantic"}) == set()
+    heavy = SERVER_DRIVERS | ANALYSIS | TRACKLISTS | IDENTIFY | MIGRATIONS | {"sqlalchemy", "pydantic"}
+    assert modules & heavy == set()
 
 
 def test_catalog_only_scan_loads_neither_stage_nor_a_server_driver(tmp_path: Path, make_audio: Any) -> None:
@@ -68,21 +71,21 @@ def test_catalog_only_scan_loads_neither_stage_nor_a_server_driver(tmp_path: Pat
     for number in range(3):
         make_audio(folder / f"{number}.wav", freq=300.0 + 100 * number)
 
-    first, out = tracktion(tmp_path, "scan", str(folder), "--no-analysis", "--no-tracklists", "--json")
+    first, out = tracktion(tmp_path, "scan", str(folder), "--no-analysis", "--no-tracklists", "--no-identify", "--json")
     assert json.loads(out)["recordings"] == 3
-    assert first & (SERVER_DRIVERS | ANALYSIS | TRACKLISTS) == set()
+    assert first & (SERVER_DRIVERS | ANALYSIS | TRACKLISTS | IDENTIFY) == set()
     assert first >= MIGRATIONS  # a new data dir: the schema is created by the migrations
 
-    again, out = tracktion(tmp_path, "scan", str(folder), "--no-analysis", "--no-tracklists", "--json")
+    again, out = tracktion(tmp_path, "scan", str(folder), "--no-analysis", "--no-tracklists", "--no-identify", "--json")
     assert json.loads(out)["recordings"] == 3
-    assert again & (SERVER_DRIVERS | ANALYSIS | TRACKLISTS | MIGRATIONS) == set()
+    assert again & (SERVER_DRIVERS | ANALYSIS | TRACKLISTS | IDENTIFY | MIGRATIONS) == set()
 
 
 def test_a_scan_with_every_stage_loads_them_but_no_server_driver(tmp_path: Path, make_audio: Any) -> None:
     make_audio(tmp_path / "music" / "tone.wav", seconds=6)  # long enough to analyse: the scan exits 0
     modules, out = tracktion(tmp_path, "scan", str(tmp_path / "music"), "--json")
     assert json.loads(out)["recordings"] == 1
-    assert {"tracktion_analysis", "tracktion_tracklist"} <= modules
+    assert {"tracktion_analysis", "tracktion_tracklist", "tracktion_identify"} <= modules
     assert modules & SERVER_DRIVERS == set()
 
 

@@ -79,6 +79,15 @@ class Tracklist(_Model):
     resources: Resources = Field(default_factory=Resources)
 
 
+class Identify(_Model):
+    """The identify service: fingerprints, tracks found inside sets; its index lives in the library's PostgreSQL."""
+
+    enabled: bool = True
+    replicas: int = Field(default=1, ge=0, le=10)
+    set_seconds: int = Field(default=900, ge=0, alias="setSeconds")
+    resources: Resources = Field(default_factory=Resources)
+
+
 class Autoscaling(_Model):
     enabled: bool = True
     engine: Literal["builtin", "keda"] = "builtin"
@@ -156,6 +165,7 @@ class MusicLibrarySpec(_Model):
     watcher: Watcher = Field(default_factory=Watcher)
     catalog: Service = Field(default_factory=Service)
     tracklist: Tracklist = Field(default_factory=Tracklist)
+    identify: Identify = Field(default_factory=Identify)
     analysis: Analysis = Field(default_factory=Analysis)
     graph: Graph = Field(default_factory=Graph)
     ui: Ui = Field(default_factory=Ui)

@@ -31,10 +31,12 @@ __all__ = [
     "FileDiscovered",
     "FileMoved",
     "FilesScanned",
+    "FingerprintFailed",
     "GraphSynced",
     "GraphTracklist",
     "Message",
     "RecordingCataloged",
+    "RecordingFingerprinted",
     "RecordingGraphState",
     "ScanCompleted",
     "ScannedFile",
@@ -181,9 +183,9 @@ class RecordingCataloged(Message):
     duration_seconds: float | None = Field(default=None, ge=0)
     content_changed: bool = True
     tags: dict[str, str] = Field(default_factory=dict)
-    redo: list[Literal["analysis", "tracklist"]] = Field(default_factory=list)
+    redo: list[Literal["analysis", "tracklist", "identify"]] = Field(default_factory=list)
 
-    def wants(self, stage: Literal["analysis", "tracklist"]) -> bool:
+    def wants(self, stage: Literal["analysis", "tracklist", "identify"]) -> bool:
         """Whether ``stage`` should act on this message: new audio, or a request for that stage again."""
         return self.content_changed or stage in self.redo
 
@@ -260,6 +262,12 @@ class TracklistTrack(BaseModel):
     label: str | None = None
     mashup: bool = False
     unidentified: bool = False
+    # found from the audio (source "fingerprint"): the library recording, where it ends, how it was played
+    recording_id: UUID | None = None
+    end_seconds: float | None = Field(default=None, ge=0)
+    tempo_ratio: float | None = Field(default=None, gt=0)
+    semitones: float | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class TracklistFound(Message):
@@ -289,6 +297,34 @@ class TracklistNotFound(Message):
     blocked: bool = False
     unreachable: bool = False
     retry_after: datetime | None = None
+
+
+# -- identify -> catalog -----------------------------------------------------------------------------------------
+
+
+class RecordingFingerprinted(Message):
+    """The recording's fingerprint is in the index (``fingerprint_version``); for a set, ``tracks`` were found in it.
+
+    The tracks themselves travel as a ``TracklistFound`` with source ``fingerprint``; this message is the stage's
+    state, which the catalog keeps so a lost request is asked again.
+    """
+
+    type: Literal["recording.fingerprinted"] = "recording.fingerprinted"
+    recording_id: UUID
+    fingerprint_version: str
+    is_set: bool = False
+    tracks: int | None = Field(default=None, ge=0)
+    #: why there is no fingerprint although nothing is wrong (too short or silent to be found again); None: indexed
+    skipped: str | None = None
+
+
+class FingerprintFailed(Message):
+    """The recording could not be fingerprinted; ``permanent``: the same bytes fail the same way (not asked again)."""
+
+    type: Literal["fingerprint.failed"] = "fingerprint.failed"
+    recording_id: UUID
+    reason: str
+    permanent: bool = True
 
 
 class GraphTracklist(BaseModel):
@@ -341,6 +377,8 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         AnalysisFailed,
         TracklistFound,
         TracklistNotFound,
+        RecordingFingerprinted,
+        FingerprintFailed,
         RecordingGraphState,
         GraphSynced,
     )

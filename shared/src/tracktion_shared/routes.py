@@ -18,20 +18,23 @@ from tracktion_shared.messages import (
     FileDiscovered,
     FileMoved,
     FilesScanned,
+    FingerprintFailed,
     GraphSynced,
     Message,
     RecordingCataloged,
+    RecordingFingerprinted,
     RecordingGraphState,
     ScanCompleted,
     TracklistFound,
     TracklistNotFound,
 )
 
-__all__ = ["ANALYSIS", "CATALOG", "GRAPH", "ROUTES", "TRACKLIST"]
+__all__ = ["ANALYSIS", "CATALOG", "GRAPH", "IDENTIFY", "ROUTES", "TRACKLIST"]
 
 CATALOG = "catalog"
 ANALYSIS = "analysis"
 TRACKLIST = "tracklist"
+IDENTIFY = "identify"
 GRAPH = "graph"
 
 ROUTES: Mapping[str, tuple[type[Message], ...]] = {
@@ -47,10 +50,14 @@ ROUTES: Mapping[str, tuple[type[Message], ...]] = {
         AnalysisFailed,
         TracklistFound,
         TracklistNotFound,
+        RecordingFingerprinted,
+        FingerprintFailed,
         GraphSynced,
     ),
     ANALYSIS: (RecordingCataloged,),
     TRACKLIST: (RecordingCataloged,),
+    # fingerprints every recording, identifies sets, finds new tracks in the sets indexed before (tracktion_identify)
+    IDENTIFY: (RecordingCataloged,),
     # the graph writer: applies the catalog's state of a recording and confirms it (tracktion_shared.graph)
     GRAPH: (RecordingGraphState,),
 }

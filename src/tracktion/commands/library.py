@@ -29,6 +29,9 @@ T = TypeVar("T")
 Folder = Annotated[Path, typer.Argument(help="Folder of recordings.", show_default=False)]
 NoAnalysis = Annotated[bool, typer.Option("--no-analysis", help="Skip BPM/key/mood analysis.")]
 NoTracklists = Annotated[bool, typer.Option("--no-tracklists", help="Skip tracklist look-ups.")]
+NoIdentify = Annotated[
+    bool, typer.Option("--no-identify", help="Skip fingerprinting (finding the library's tracks inside sets).")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
@@ -53,7 +56,11 @@ def _trace() -> None:
 
 
 def scan(
-    folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False, as_json: AsJson = False
+    folder: Folder,
+    no_analysis: NoAnalysis = False,
+    no_tracklists: NoTracklists = False,
+    no_identify: NoIdentify = False,
+    as_json: AsJson = False,
 ) -> None:
     """Catalog every audio file under FOLDER once, wait until all work is done, print a summary.
 
@@ -66,7 +73,7 @@ def scan(
 
     settings = Settings()
     _setup(settings)
-    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists)
+    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists, identify=not no_identify)
     summary = run(_scan(settings, folder.expanduser(), stages, as_json))
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
@@ -87,7 +94,12 @@ async def _scan(settings: Settings, folder: Path, stages: Stages, quiet: bool) -
             )
 
 
-def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTracklists = False) -> None:
+def watch(
+    folder: Folder,
+    no_analysis: NoAnalysis = False,
+    no_tracklists: NoTracklists = False,
+    no_identify: NoIdentify = False,
+) -> None:
     """Scan FOLDER, then keep the catalog in step with every change until Ctrl-C."""
     from tracktion.pipeline import Stages
     from tracktion_shared.config import Settings
@@ -96,7 +108,7 @@ def watch(folder: Folder, no_analysis: NoAnalysis = False, no_tracklists: NoTrac
     settings = Settings()
     configure_logging("tracktion", settings.log_level, "console")
     _trace()
-    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists)
+    stages = Stages(analysis=not no_analysis, tracklists=not no_tracklists, identify=not no_identify)
     err.print(Text.assemble("watching ", name(folder), " (Ctrl-C to stop)"))
     try:
         run(_watch(settings, folder.expanduser(), stages))

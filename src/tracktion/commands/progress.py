@@ -52,7 +52,8 @@ class StageLine:
 
 def stage_lines(stages: Mapping[ReportedStage, StageCounts]) -> list[StageLine]:
     """The lines of the later stages: analysis (finished of asked for), look-ups (made; which recordings are sets
-    is the look-up's own decision, so there is no total), graph (recordings in step of all)."""
+    is the look-up's own decision, so there is no total), fingerprints (finished of asked for), graph (recordings in
+    step of all)."""
     lines = []
     analysis = stages.get("analysis")
     if analysis is not None:
@@ -65,6 +66,12 @@ def stage_lines(stages: Mapping[ReportedStage, StageCounts]) -> list[StageLine]:
     if tracklist is not None and (tracklist.done or tracklist.deferred):
         deferred = f", {tracklist.deferred} deferred" if tracklist.deferred else ""
         lines.append(StageLine("look-ups", tracklist.done + tracklist.deferred, None, deferred))
+    identify = stages.get("identify")
+    if identify is not None:
+        finished = identify.done + identify.skipped + len(identify.failed)
+        if total := finished + identify.due + identify.in_progress:
+            failed = f", {len(identify.failed)} failed" if identify.failed else ""
+            lines.append(StageLine("fingerprints", finished, total, failed))
     graph = stages.get("graph")
     if graph is not None and (total := graph.done + graph.due + graph.in_progress):
         lines.append(StageLine("graph", graph.done, total))

@@ -97,7 +97,7 @@ async def test_create_update_and_self_heal(api: KubeApi, running_operator: Any) 
 
     await mark_migrated(api)
     deployments = {}
-    for name in ("watcher", "catalog", "analysis", "tracklist"):
+    for name in ("watcher", "catalog", "analysis", "tracklist", "identify"):
         deployments[name] = await eventually(lambda n=name: get(api, "apps/v1", "Deployment", f"lib-{n}"))
     for dep in deployments.values():
         [owner] = dep["metadata"]["ownerReferences"]
@@ -113,7 +113,7 @@ async def test_create_update_and_self_heal(api: KubeApi, running_operator: Any) 
     body = await eventually(lambda: _with_condition(api, "Reconciled", "True", generation=1))
     assert body["status"]["observedGeneration"] == 1
     # nothing runs pods in the emulator: only the analysis workers (scaled to 0) count as ready
-    body = await eventually(lambda: _with_ready_summary(api, "1/4"))
+    body = await eventually(lambda: _with_ready_summary(api, "1/5"))
     assert _condition(body, "Ready")["reason"] == "ReplicasNotReady"
     assert body["status"]["phase"] == "Provisioning"
     assert body["status"]["services"]["catalog"] == {"replicas": 1, "readyReplicas": 0}
@@ -280,7 +280,7 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi, tmp_p
     secret = await eventually(lambda: get(api, "v1", "Secret", "lib-ui-token"))
     token = _secret_value(secret, "token")
     assert len(token) >= 16
-    await eventually(lambda: _with_ready_summary(api, "1/6"))  # + graph and ui; only the idle analysis is "ready"
+    await eventually(lambda: _with_ready_summary(api, "1/7"))  # + graph and ui; only the idle analysis is "ready"
     pod = ui["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "lib-ui"
     role = await eventually(lambda: get(api, "rbac.authorization.k8s.io/v1", "Role", "lib-ui"))
@@ -292,7 +292,7 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi, tmp_p
     written_before = (await _with_status(api) or {})["status"]["phase"]
     cluster = await _ui_cluster_report(ui_env["TRACKTION_UI_LIBRARY"], tmp_path)
     written_after = (await _with_status(api) or {})["status"]["phase"]
-    assert (cluster["reachable"], cluster["ready"]) == (True, "1/6")
+    assert (cluster["reachable"], cluster["ready"]) == (True, "1/7")
     # pods never start in the emulator, so the phase may move on (Provisioning -> Degraded) while the UI reads it
     assert cluster["phase"] in {written_before, written_after}
     assert {c["type"] for c in cluster["conditions"]} == {"Ready", "Reconciled", "Degraded"}
@@ -316,7 +316,7 @@ async def test_graph_writer_and_ui_come_and_go_with_the_spec(api: KubeApi, tmp_p
         ("v1", "Service", "lib-graph-metrics"),
     ]:
         await eventually(lambda v=api_version, k=kind, n=name: _gone(api, v, k, n))
-    await eventually(lambda: _with_ready_summary(api, "1/4"))
+    await eventually(lambda: _with_ready_summary(api, "1/5"))
     assert _secret_value(await get(api, "v1", "Secret", "lib-ui-token") or {}, "token") == token
 
 

@@ -80,6 +80,7 @@ def test_bundled_library_gets_the_full_set_of_children() -> None:
         "lib-catalog",
         "lib-analysis",
         "lib-tracklist",
+        "lib-identify",
         "lib-graph",  # the example bundles Neo4j
     }
     assert set(by_kind(manifests, "StatefulSet")) == {"lib-rabbitmq", "lib-postgres", "lib-redis", "lib-neo4j"}
@@ -313,3 +314,21 @@ def test_optional_children_cover_everything_a_spec_may_add_or_drop() -> None:
     optional = {(kind, name) for _, kind, name in optional_children(lib)}
     assert full - minimal - {("Secret", "lib-ui-token")} <= optional
     assert optional <= full
+
+
+def test_the_identify_service_runs_with_the_music_and_the_catalog_asks_for_fingerprints_only_beside_it() -> None:
+    lib = library(external_spec())
+    deployments = by_kind(render_all(lib, passwords=PASSWORDS), "Deployment")
+    identify = deployments["lib-identify"]["spec"]
+    assert identify["replicas"] == 1
+    container = identify["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "tracktion_identify"]
+    assert any(mount["name"] == "music" and mount["readOnly"] for mount in container["volumeMounts"])
+    config = by_kind(render_all(lib, passwords=PASSWORDS), "ConfigMap")["lib-config"]["data"]
+    assert config["TRACKTION_CATALOG_IDENTIFY"] == "true"
+    assert config["TRACKTION_IDENTIFY_SET_SECONDS"] == "900"
+
+    off = library({**external_spec(), "identify": {"enabled": False}})
+    manifests = render_all(off, passwords=PASSWORDS)
+    assert by_kind(manifests, "Deployment")["lib-identify"]["spec"]["replicas"] == 0
+    assert by_kind(manifests, "ConfigMap")["lib-config"]["data"]["TRACKTION_CATALOG_IDENTIFY"] == "false"

@@ -61,6 +61,11 @@ SAMPLES: list[messages.Message] = [
         unreachable=True,
         retry_after=datetime(2026, 3, 9, 21, 30, tzinfo=UTC),
     ),
+    messages.RecordingFingerprinted(recording_id=uuid.uuid4(), fingerprint_version="quad-1", is_set=True, tracks=12),
+    messages.RecordingFingerprinted(
+        recording_id=uuid.uuid4(), fingerprint_version="quad-1", skipped="2.0 s of audio is too short"
+    ),
+    messages.FingerprintFailed(recording_id=uuid.uuid4(), reason="/m/x.mp3: cannot be decoded (Invalid data)"),
     messages.RecordingGraphState(
         recording_id=uuid.uuid4(),
         path="/m/set [live].flac",

@@ -51,6 +51,7 @@ SERVICES: tuple[ServiceKind, ...] = (
     ServiceKind("catalog", "tracktion-cataloging-service", "tracktion_catalog", mounts_music=True),
     ServiceKind("analysis", "tracktion-analysis-service", "tracktion_analysis", mounts_music=True),
     ServiceKind("tracklist", "tracktion-tracklist-service", "tracktion_tracklist", mounts_music=False),
+    ServiceKind("identify", "tracktion-identify-service", "tracktion_identify", mounts_music=True),
     # The graph writer lives in tracktion_shared, which every service image carries; the catalog's image runs it.
     ServiceKind("graph", "tracktion-cataloging-service", "tracktion_shared.graph", mounts_music=False),
 )
@@ -90,6 +91,9 @@ def render_config_map(lib: Library) -> Manifest:
         "TRACKTION_DATA_DIR": DATA_MOUNT,
         "TRACKTION_WATCH_ROOT": MUSIC_MOUNT,
         "TRACKTION_TRACKLIST_ENABLED": "true" if spec.tracklist.enabled else "false",
+        # the catalog asks for fingerprints (and reports the stage) only where the identify service runs
+        "TRACKTION_CATALOG_IDENTIFY": "true" if spec.identify.enabled and spec.identify.replicas > 0 else "false",
+        "TRACKTION_IDENTIFY_SET_SECONDS": str(spec.identify.set_seconds),
         # no graph writer deployed: the catalog sends no graph states (nothing would consume them) and reports none
         "TRACKTION_CATALOG_GRAPH": "true" if any(svc.name == "graph" for svc in deployed_services(lib)) else "false",
         "TRACKTION_TRACKLIST_REQUEST_INTERVAL": f"{60 / spec.tracklist.rate_limit_per_minute:g}",
@@ -187,14 +191,15 @@ def pod_spec(lib: Library, svc: ServiceKind, image: str, command: list[str], res
 
 def _replicas(lib: Library, svc: ServiceKind, current_analysis: int | None) -> int:
     spec = lib.spec
-    if svc.name == "watcher":
-        return 1  # two watchers would report every file twice
-    if svc.name == "catalog":
-        return spec.catalog.replicas
-    if svc.name == "tracklist":
-        return spec.tracklist.replicas if spec.tracklist.enabled else 0
-    if svc.name == "graph":
-        return spec.graph.replicas
+    fixed = {
+        "watcher": 1,  # two watchers would report every file twice
+        "catalog": spec.catalog.replicas,
+        "tracklist": spec.tracklist.replicas if spec.tracklist.enabled else 0,
+        "identify": spec.identify.replicas if spec.identify.enabled else 0,
+        "graph": spec.graph.replicas,
+    }
+    if svc.name in fixed:
+        return fixed[svc.name]
     scaling = spec.analysis.autoscaling
     if not scaling.enabled:
         return spec.analysis.replicas
@@ -210,6 +215,7 @@ def _resources(lib: Library, svc: ServiceKind) -> Resources:
         "catalog": spec.catalog.resources,
         "analysis": spec.analysis.resources,
         "tracklist": spec.tracklist.resources,
+        "identify": spec.identify.resources,
         "graph": spec.graph.resources,
     }[svc.name]
 

@@ -20,8 +20,10 @@ from tracktion_shared.messages import (
     FileDiscovered,
     FileMoved,
     FilesScanned,
+    FingerprintFailed,
     GraphSynced,
     Message,
+    RecordingFingerprinted,
     ScanCompleted,
     TracklistFound,
     TracklistNotFound,
@@ -55,7 +57,14 @@ class CatalogConsumer:
                 await handle_delete(self.ctx, message)
             case ScanCompleted():
                 await handle_scan_completed(self.ctx, message)
-            case AnalysisCompleted() | AnalysisFailed() | TracklistFound() | TracklistNotFound():
+            case (
+                AnalysisCompleted()
+                | AnalysisFailed()
+                | TracklistFound()
+                | TracklistNotFound()
+                | RecordingFingerprinted()
+                | FingerprintFailed()
+            ):
                 await handle_result(self.ctx, message)
             case GraphSynced():
                 await self.confirmations.record(message)

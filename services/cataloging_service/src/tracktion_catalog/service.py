@@ -79,7 +79,11 @@ async def _serve(settings: Settings, catalog_settings: CatalogSettings, url: str
     async with Database(url) as db:
         bus = create_bus(settings)
         relay = OutboxRelay(db, bus, interval=catalog_settings.relay_interval)
-        stages = StagePolicy(analysis_version=catalog_settings.analysis_version, graph=catalog_settings.graph)
+        stages = StagePolicy(
+            analysis_version=catalog_settings.analysis_version,
+            graph=catalog_settings.graph,
+            identify=catalog_settings.identify,
+        )
         consumer = register(bus, db, relay=relay, settings=catalog_settings, stages=stages)
         async with bus, asyncio.TaskGroup() as chores:
             log.info("catalog consuming from %r into %r", bus, db)

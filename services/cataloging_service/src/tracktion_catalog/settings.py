@@ -65,6 +65,11 @@ class CatalogSettings(BaseSettings):
         description="seconds between walks over the catalog that ask again for every stage that is due (a request "
         "lost or dead-lettered, a look-up deferred past its retry time); 0 turns the walk off",
     )
+    identify: bool = Field(
+        default=False,
+        description="an identify service runs (fingerprints, tracks found in sets): ask it for every recording's "
+        "fingerprint and report the stage; the operator sets it where it deploys one",
+    )
     graph: bool = Field(
         default=True,
         description="a graph writer runs (the cluster's graph service, or the embedded graph): keep the graph's copy "

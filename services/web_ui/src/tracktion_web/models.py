@@ -125,6 +125,15 @@ class TrackView(_Model):
     cue_time: str | None
     label: str | None
     unidentified: bool
+    recording_id: uuid.UUID | None = Field(
+        default=None, description="the library recording, for a track found in the audio"
+    )
+    end_seconds: float | None = None
+    tempo_ratio: float | None = Field(
+        default=None, description="played tempo / original, for a track found in the audio"
+    )
+    semitones: float | None = None
+    confidence: float | None = Field(default=None, description="0..1, how sure the fingerprint match is")
 
 
 class TracklistView(_Model):

@@ -284,8 +284,10 @@ class MetadataRepository:
 
 
 class TracklistRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, touched: set[uuid.UUID] | None = None) -> None:
         self._session = session
+        # a new tracklist changes what the graph holds of the recording: it is touched like a metadata write
+        self._touched = touched if touched is not None else set()
 
     async def replace(
         self,
@@ -296,6 +298,7 @@ class TracklistRepository:
         cue_file_path: str | None = None,
     ) -> Tracklist:
         """Make ``tracks`` the recording's tracklist from ``source``, adding it or replacing the previous one."""
+        self._touched.add(recording_id)
         await self._session.execute(
             delete(Tracklist).where(Tracklist.recording_id == recording_id, Tracklist.source == source)
         )

@@ -36,7 +36,7 @@ class UnitOfWork:
         self.touched: set[uuid.UUID] = set()
         self.recordings = RecordingRepository(session, self.touched)
         self.metadata = MetadataRepository(session, self.touched)
-        self.tracklists = TracklistRepository(session)
+        self.tracklists = TracklistRepository(session, self.touched)
         self.inbox = InboxRepository(session)
         self.outbox = OutboxRepository(session)
         self.files = FileRepository(session, self.touched)

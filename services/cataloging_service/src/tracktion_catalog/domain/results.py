@@ -12,16 +12,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tracktion_catalog.domain.tags import decimal_text
-from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, TracklistFound, TracklistNotFound
+from tracktion_shared.messages import (
+    AnalysisCompleted,
+    AnalysisFailed,
+    FingerprintFailed,
+    RecordingFingerprinted,
+    TracklistFound,
+    TracklistNotFound,
+)
 
 __all__ = [
     "ANALYSIS_KEYS",
     "ANALYSIS_REQUEST_KEYS",
     "DEFERRED_LOOKUPS",
+    "FINGERPRINT_SOURCE",
+    "IDENTIFY_KEYS",
+    "IDENTIFY_REQUEST_KEYS",
     "REREQUEST_LEASE",
     "TRACKLIST_KEYS",
     "analysis_values",
     "failure_values",
+    "identify_values",
     "lookup_due",
     "lookup_values",
     "timestamp_text",
@@ -59,6 +70,13 @@ TRACKLIST_KEYS = (
     "tracklist_reason",
     "tracklist_retry_after",
 )
+#: the tracklist source of tracks found in the audio by the identify stage; it has its own state keys (below), so a
+#: fingerprint tracklist never overwrites what 1001tracklists or a manual import said
+FINGERPRINT_SOURCE = "fingerprint"
+#: what the catalog writes when it asks for a fingerprint; the answer clears them
+IDENTIFY_REQUEST_KEYS = ("identify_requested_at", "identify_requested_by")
+#: every metadata key the identify stage's state writes
+IDENTIFY_KEYS = ("identify_status", "identify_error", "identify_version", *IDENTIFY_REQUEST_KEYS)
 #: ``tracklist_status`` values of a look-up that could not be made (the site blocked us / could not be reached): not
 #: an answer, so the look-up is due again from ``tracklist_retry_after`` (absent: at once) and a later scan asks again
 DEFERRED_LOOKUPS = ("blocked", "deferred")
@@ -107,6 +125,18 @@ def lookup_values(message: TracklistFound | TracklistNotFound) -> dict[str, str]
             if status in DEFERRED_LOOKUPS and message.retry_after is not None:
                 values["tracklist_retry_after"] = timestamp_text(message.retry_after)
             return values
+
+
+def identify_values(message: RecordingFingerprinted | FingerprintFailed) -> dict[str, str]:
+    """The identify stage's state after its answer: fingerprinted (and for a set, how many tracks), or failed."""
+    match message:
+        case RecordingFingerprinted() if message.skipped is not None:
+            return {"identify_status": "skipped", "identify_error": message.skipped}
+        case RecordingFingerprinted():
+            # how many tracks a set holds is its fingerprint tracklist's to say (later tracks are merged into it)
+            return {"identify_status": "indexed", "identify_version": message.fingerprint_version}
+        case FingerprintFailed():
+            return {"identify_status": "failed" if message.permanent else "retrying", "identify_error": message.reason}
 
 
 def timestamp_text(when: datetime) -> str:

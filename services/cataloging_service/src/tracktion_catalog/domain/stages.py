@@ -26,7 +26,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from tracktion_catalog.domain.graph_state import GRAPH_SEND_KEYS, GRAPH_SYNCED, graph_stage
-from tracktion_catalog.domain.results import ANALYSIS_REQUEST_KEYS, DEFERRED_LOOKUPS, lookup_due, timestamp_text
+from tracktion_catalog.domain.results import (
+    ANALYSIS_REQUEST_KEYS,
+    DEFERRED_LOOKUPS,
+    IDENTIFY_KEYS,
+    lookup_due,
+    timestamp_text,
+)
 
 __all__ = [
     "ANALYSIS_REQUEST_KEYS",
@@ -41,13 +47,16 @@ __all__ = [
     "analysis_request",
     "analysis_state",
     "due_stages",
+    "identify_due",
+    "identify_request",
+    "identify_state",
     "request_lease",
     "summarise",
 ]
 
-Stage = Literal["analysis", "tracklist"]
+Stage = Literal["analysis", "tracklist", "identify"]
 #: the stages a scan reports: the ones asked for with ``RecordingCataloged.redo``, and the graph copy
-ReportedStage = Literal["analysis", "tracklist", "graph"]
+ReportedStage = Literal["analysis", "tracklist", "identify", "graph"]
 
 #: every metadata key the stage rules read
 STAGE_KEYS = (
@@ -58,6 +67,7 @@ STAGE_KEYS = (
     "tracklist_status",
     "tracklist_reason",
     "tracklist_retry_after",
+    *IDENTIFY_KEYS,
     *GRAPH_SEND_KEYS,
     GRAPH_SYNCED,
 )
@@ -75,6 +85,9 @@ class StagePolicy:
     ``analysis_version``: the version and options tag the running analysis writes (``AnalysisCompleted``'s
     ``analysis_version``); a result with another one is due again. None: any result counts (a cluster catalog, which
     cannot know which analysis image is deployed).
+    ``identify``: whether an identify stage runs (fingerprints, tracks found in sets); without one nothing is asked
+    of it and it is not reported. ``identify_version``: the fingerprint version it writes; a recording
+    fingerprinted by another is due again (None: any counts).
     ``graph``: whether a graph writer runs; without one, no graph states are sent and the graph stage is not
     reported (a cluster deployed without Neo4j).
     ``run_id``: set by an embedded run. Its requests travel on an in-process bus that dies with the process, so a
@@ -86,6 +99,8 @@ class StagePolicy:
     analysis_version: str | None = None
     run_id: str | None = None
     graph: bool = True
+    identify: bool = False
+    identify_version: str | None = None
 
 
 def request_lease(attempts: int) -> timedelta:
@@ -151,6 +166,46 @@ def analysis_request(policy: StagePolicy, now: datetime, facts: Mapping[str, str
     return values
 
 
+def identify_due(facts: Mapping[str, str], policy: StagePolicy, now: datetime) -> bool:
+    """Whether the recording's fingerprint should be asked for now.
+
+    Never asked, or a temporary failure, or asked by a run that has ended (embedded) or over an hour ago (a lost
+    message): due. Fingerprinted by another version than the running one: due. A permanent failure is not, nor a
+    recording too short or quiet to hold a fingerprint (skipped).
+    """
+    status = facts.get("identify_status")
+    if not policy.identify or status in ("failed", "skipped"):
+        return False
+    if status is None or status == "retrying":
+        return True
+    if status == "indexed":
+        return policy.identify_version is not None and facts.get("identify_version") != policy.identify_version
+    if policy.run_id is not None and facts.get("identify_requested_by") != policy.run_id:
+        return True
+    asked = _when(facts.get("identify_requested_at"))
+    return asked is None or asked + _FIRST_LEASE <= now
+
+
+def identify_request(policy: StagePolicy, now: datetime) -> dict[str, str]:
+    """The metadata that says a fingerprint was asked for now (nothing when no identify stage runs)."""
+    if not policy.identify:
+        return {}
+    values = {"identify_status": "requested", "identify_requested_at": timestamp_text(now)}
+    if policy.run_id is not None:
+        values["identify_requested_by"] = policy.run_id
+    return values
+
+
+def identify_state(facts: Mapping[str, str], policy: StagePolicy, now: datetime) -> str:
+    """The recording's identify stage as a scan reports it: done, failed, skipped, due or in_progress."""
+    status = facts.get("identify_status")
+    if status in ("failed", "skipped"):
+        return status
+    if status == "indexed" and not identify_due(facts, policy, now):
+        return "done"
+    return "due" if identify_due(facts, policy, now) else "in_progress"
+
+
 def due_stages(facts: Mapping[str, str], policy: StagePolicy, now: datetime) -> frozenset[Stage]:
     """Every stage of the recording that should be asked for again now."""
     due: set[Stage] = set()
@@ -158,6 +213,8 @@ def due_stages(facts: Mapping[str, str], policy: StagePolicy, now: datetime) -> 
         due.add("analysis")
     if lookup_due(facts.get("tracklist_status"), facts.get("tracklist_retry_after"), now):
         due.add("tracklist")
+    if identify_due(facts, policy, now):
+        due.add("identify")
     return frozenset(due)
 
 
@@ -217,7 +274,7 @@ def summarise(
     stage decides what is a set); found and not found are done, a look-up that could not be made is deferred. Graph:
     see :func:`~tracktion_catalog.domain.graph_state.graph_stage`.
     """
-    analysis, tracklist, graph = StageCounts(), StageCounts(), StageCounts()
+    analysis, tracklist, identify, graph = StageCounts(), StageCounts(), StageCounts(), StageCounts()
     for path, facts in states:
         state = analysis_state(facts, policy, now)
         if state == "failed":
@@ -229,9 +286,17 @@ def summarise(
             tracklist.done += 1
         elif look_up in DEFERRED_LOOKUPS:
             tracklist.deferred += 1
+        if policy.identify:
+            fingerprint = identify_state(facts, policy, now)
+            if fingerprint == "failed":
+                identify.failed[path] = facts.get("identify_error") or "could not be fingerprinted"
+            else:
+                identify.count(fingerprint)
         if policy.graph:
             graph.count(graph_stage(facts, policy, now))
     counts: dict[ReportedStage, StageCounts] = {"analysis": analysis, "tracklist": tracklist}
+    if policy.identify:  # no identify stage: nothing to report
+        counts["identify"] = identify
     if policy.graph:  # no graph writer: no graph stage to report
         counts["graph"] = graph
     return counts

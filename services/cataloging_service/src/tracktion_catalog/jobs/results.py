@@ -1,4 +1,4 @@
-"""AnalysisCompleted / AnalysisFailed / TracklistFound / TracklistNotFound: record them with their recording.
+"""Analysis, tracklist and identify results (AnalysisCompleted ... FingerprintFailed): record them with their recording.
 
 A result for a recording the catalog does not know (deleted meanwhile, or a forged message) cannot become right by
 retrying: it is a permanent error and goes to the dead-letter queue with the recording id in the reason.
@@ -11,22 +11,42 @@ import uuid
 from tracktion_catalog.adapters.db import run
 from tracktion_catalog.domain.results import (
     ANALYSIS_KEYS,
+    FINGERPRINT_SOURCE,
+    IDENTIFY_KEYS,
     TRACKLIST_KEYS,
     analysis_values,
     failure_values,
+    identify_values,
     lookup_values,
     track_rows,
 )
 from tracktion_catalog.errors import UnknownRecording
 from tracktion_catalog.jobs.context import CONSUMER, CatalogContext
 from tracktion_catalog.jobs.graph_sync import with_graph
-from tracktion_shared.messages import AnalysisCompleted, AnalysisFailed, Message, TracklistFound, TracklistNotFound
+from tracktion_shared.messages import (
+    AnalysisCompleted,
+    AnalysisFailed,
+    FingerprintFailed,
+    Message,
+    RecordingFingerprinted,
+    TracklistFound,
+    TracklistNotFound,
+)
 from tracktion_shared.storage import UnitOfWork
 
 __all__ = ["RESULT_TYPES", "handle_result"]
 
-ResultMessage = AnalysisCompleted | AnalysisFailed | TracklistFound | TracklistNotFound
-RESULT_TYPES: tuple[type[Message], ...] = (AnalysisCompleted, AnalysisFailed, TracklistFound, TracklistNotFound)
+ResultMessage = (
+    AnalysisCompleted | AnalysisFailed | TracklistFound | TracklistNotFound | RecordingFingerprinted | FingerprintFailed
+)
+RESULT_TYPES: tuple[type[Message], ...] = (
+    AnalysisCompleted,
+    AnalysisFailed,
+    TracklistFound,
+    TracklistNotFound,
+    RecordingFingerprinted,
+    FingerprintFailed,
+)
 
 
 async def handle_result(ctx: CatalogContext, message: ResultMessage) -> None:
@@ -47,9 +67,12 @@ async def _record(uow: UnitOfWork, message: ResultMessage) -> None:
             await uow.tracklists.replace(
                 message.recording_id, message.source, track_rows(message), cue_file_path=message.cue_file_path
             )
-            await _replace(uow, message.recording_id, lookup_values(message), TRACKLIST_KEYS)
+            if message.source != FINGERPRINT_SOURCE:  # the identify stage's state comes with its own message
+                await _replace(uow, message.recording_id, lookup_values(message), TRACKLIST_KEYS)
         case TracklistNotFound():
             await _replace(uow, message.recording_id, lookup_values(message), TRACKLIST_KEYS)
+        case RecordingFingerprinted() | FingerprintFailed():
+            await _replace(uow, message.recording_id, identify_values(message), IDENTIFY_KEYS)
 
 
 async def _require_recording(uow: UnitOfWork, recording_id: uuid.UUID) -> None:

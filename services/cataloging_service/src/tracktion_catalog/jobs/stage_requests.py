@@ -32,6 +32,7 @@ from tracktion_catalog.domain.stages import (
     analysis_given_up,
     analysis_request,
     due_stages,
+    identify_request,
 )
 from tracktion_catalog.domain.tags import TAG_KEYS
 from tracktion_catalog.jobs.graph_sync import sync_graph
@@ -48,11 +49,12 @@ async def mark_requested(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Record that the analysis of each announced new content was asked for now (or skipped by choice)."""
+    """Record that the analysis (and fingerprint) of each announced new content was asked for now (or skipped)."""
     ids = {announcement.recording_id for announcement in announcements if announcement is not None}
     if not ids:
         return
-    values = analysis_request(policy, now or datetime.now(UTC))
+    when = now or datetime.now(UTC)
+    values = analysis_request(policy, when) | identify_request(policy, when)
     await uow.metadata.upsert_many(dict.fromkeys(ids, values))
     for recording_id in ids:
         await uow.metadata.delete_keys(recording_id, [key for key in ANALYSIS_REQUEST_KEYS if key not in values])
@@ -102,6 +104,8 @@ async def request_due_stages(
             update |= analysis_request(policy, now, states.get(recording_id, {}))
         if "tracklist" in stages:
             update["tracklist_retry_after"] = timestamp_text(now + REREQUEST_LEASE)
+        if "identify" in stages:
+            update |= identify_request(policy, now)
         updates[recording_id] = update
     await uow.metadata.upsert_many(updates)
     return set(updates) | resent

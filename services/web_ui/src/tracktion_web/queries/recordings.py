@@ -47,6 +47,17 @@ def track_query(tags: Mapping[str, str]) -> str | None:
     return f"{artist} - {title}" if artist and title else None
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else number(str(value))
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return None if value is None else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _tracks(raw: Any) -> list[TrackView]:
     tracks = []
     for row in raw if isinstance(raw, list) else []:
@@ -65,6 +76,11 @@ def _tracks(raw: Any) -> list[TrackView]:
                     cue_time=clock(start_seconds),
                     label=None if row.get("label") is None else str(row["label"]),
                     unidentified=bool(row.get("unidentified", False)),
+                    recording_id=_uuid(row.get("recording_id")),
+                    end_seconds=_float(row.get("end_seconds")),
+                    tempo_ratio=_float(row.get("tempo_ratio")),
+                    semitones=_float(row.get("semitones")),
+                    confidence=_float(row.get("confidence")),
                 )
             )
         except (KeyError, TypeError, ValueError):

@@ -1,0 +1,1 @@
+"""I/O: decoding audio with PyAV, the fingerprint index in SQLite or PostgreSQL."""
