@@ -46,7 +46,7 @@ from benchmarks.identify.scoring import BANDS, Detected, Score, score_mix  # noq
 from tracktion_identify.adapters.index import IndexedRecording  # noqa: E402
 from tracktion_identify.adapters.sqlite_index import SqliteIndex  # noqa: E402
 from tracktion_identify.domain.fingerprint import Quads  # noqa: E402
-from tracktion_identify.identifier import fingerprint, identify, index_recording  # noqa: E402
+from tracktion_identify.identifier import fingerprint, identify  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache" / "identify"
 
@@ -80,7 +80,7 @@ def _ours(corpus: Corpus, workdir: Path, scales: list[int], queue: multiprocessi
         recording_id = uuid.uuid5(uuid.NAMESPACE_URL, str(source.path))
         paths[recording_id] = source.path
         digest = hashlib.sha256(str(source.path).encode()).hexdigest()
-        index_recording(index, IndexedRecording(recording_id, digest, found.seconds, False), found)
+        index.add(IndexedRecording(recording_id, digest, found.seconds, False), found.index_quads())
         audio += found.seconds
         pool.append(found.index_quads())
     index_cpu = time.process_time() - started

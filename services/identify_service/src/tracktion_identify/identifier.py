@@ -11,7 +11,6 @@ stretches are joined by the matcher.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from tracktion_identify.domain.matching import Candidates, MatchSettings, Segmen
 from tracktion_identify.domain.result import FoundTrack, Identification, unknown_spans
 from tracktion_identify.errors import TooShortAudio
 
-__all__ = ["Fingerprint", "find_in_sets", "fingerprint", "identify", "index_recording"]
+__all__ = ["Fingerprint", "find_in_sets", "fingerprint", "identify"]
 
 #: shorter than this, or with fewer index quads, a recording holds too little to be found again
 MIN_SECONDS = 5.0
@@ -52,7 +51,6 @@ class Fingerprint:
     seconds: float
     index_peaks: Peaks
     query_peaks: Peaks
-    cpu_seconds: float
 
     def index_quads(self) -> Quads:
         return quads(self.index_peaks, INDEX)
@@ -72,7 +70,6 @@ class Fingerprint:
 
 def fingerprint(path: Path, blocks: Iterable[npt.NDArray[np.float32]] | None = None) -> Fingerprint:
     """Decode ``path`` (or take its ``blocks``) and find its peaks for both sides; too little audio raises."""
-    started = time.process_time()
     (index_peaks, query_peaks), samples = peaks_of_stream(
         decode_blocks(path) if blocks is None else blocks, (INDEX, QUERY)
     )
@@ -81,15 +78,10 @@ def fingerprint(path: Path, blocks: Iterable[npt.NDArray[np.float32]] | None = N
         raise TooShortAudio(
             f"{path}: {seconds:.1f} s of audio is too short to fingerprint (at least {MIN_SECONDS:g} s)"
         )
-    found = Fingerprint(seconds, index_peaks, query_peaks, time.process_time() - started)
+    found = Fingerprint(seconds, index_peaks, query_peaks)
     if len(found.index_quads()) < MIN_QUADS:
         raise TooShortAudio(f"{path}: too quiet or too plain to fingerprint (silence, a test tone)")
     return found
-
-
-def index_recording(index: FingerprintIndex, recording: IndexedRecording, found: Fingerprint) -> int:
-    """Store ``found``'s index quads for ``recording``; returns its ref."""
-    return index.add(recording, found.index_quads())
 
 
 def _candidates(query: Quads, hits: Hits) -> Candidates:
