@@ -63,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -355,7 +356,7 @@ class _Costs:
     settings: list[str] = field(default_factory=list)
 
 
-class _VenvPeer:
+class _VenvPeer(ABC):
     """Install into the cache, then index and query in children, and turn whatever goes wrong into ``error``."""
 
     name = ""
@@ -408,8 +409,9 @@ class _VenvPeer:
         _check(child, what)
         return child
 
+    @abstractmethod
     def _run(self, library: list[str], queries: list[str], work: Path, costs: _Costs) -> list[_WindowMatch]:
-        raise NotImplementedError
+        """Install the peer, index ``library`` and query each of ``queries``: every window match it reports."""
 
 
 def _need_ffmpeg(paths: Sequence[str], always: bool) -> None:

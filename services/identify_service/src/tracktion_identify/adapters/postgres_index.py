@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import astuple
 from typing import Any
 from uuid import UUID
 
@@ -258,21 +259,7 @@ class PostgresIndex:
                     "INSERT INTO {detections} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (set_id, track_id, start_s) DO NOTHING"
                 ),
-                [
-                    (
-                        set_id,
-                        d.recording_id,
-                        d.start_s,
-                        d.end_s,
-                        d.ref_start_s,
-                        d.ref_end_s,
-                        d.tempo_ratio,
-                        d.semitones,
-                        d.inliers,
-                        d.confidence,
-                    )
-                    for d in detections
-                ],
+                [(set_id, *astuple(d)) for d in detections],  # FoundTrack's fields in the table's column order
             )
 
     def detections(self, set_id: UUID) -> list[FoundTrack]:

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -255,21 +256,8 @@ class SqliteIndex:
                     )
             db.executemany(
                 "INSERT OR REPLACE INTO detections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        str(set_id),
-                        str(d.recording_id),
-                        d.start_s,
-                        d.end_s,
-                        d.ref_start_s,
-                        d.ref_end_s,
-                        d.tempo_ratio,
-                        d.semitones,
-                        d.inliers,
-                        d.confidence,
-                    )
-                    for d in detections
-                ],
+                # FoundTrack's fields in the table's column order, ids as text
+                [(str(set_id), str(d.recording_id), *astuple(d)[1:]) for d in detections],
             )
 
     def detections(self, set_id: UUID) -> list[FoundTrack]:
