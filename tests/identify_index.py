@@ -36,7 +36,7 @@ class Library:
     def add_set(self, audio: Audio, set_id: uuid.UUID) -> Fingerprint:
         found = fingerprint_of(audio, "set")
         digest = hashlib.sha256(audio.tobytes()).hexdigest()
-        self.index.add(IndexedRecording(set_id, digest, found.seconds, True), found.index_quads())
+        self.index.add(IndexedRecording(set_id, digest, found.seconds, True), found.index_quads)
         return found
 
 
@@ -44,6 +44,6 @@ def add_track(index: SqliteIndex, seed: int, audio: Audio) -> Fingerprint:
     found = fingerprint_of(audio, f"track-{seed}")
     index.add(
         IndexedRecording(recording_id(seed), f"content-{seed}", found.seconds, False, title=f"Track {seed}"),
-        found.index_quads(),
+        found.index_quads,
     )
     return found

@@ -80,9 +80,9 @@ def _ours(corpus: Corpus, workdir: Path, scales: list[int], queue: multiprocessi
         recording_id = uuid.uuid5(uuid.NAMESPACE_URL, str(source.path))
         paths[recording_id] = source.path
         digest = hashlib.sha256(str(source.path).encode()).hexdigest()
-        index.add(IndexedRecording(recording_id, digest, found.seconds, False), found.index_quads())
+        index.add(IndexedRecording(recording_id, digest, found.seconds, False), found.index_quads)
         audio += found.seconds
-        pool.append(found.index_quads())
+        pool.append(found.index_quads)
     index_cpu = time.process_time() - started
     index_bytes = index.stats().bytes
     result = Ours(index_cpu, audio, index_bytes, {})

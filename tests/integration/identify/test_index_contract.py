@@ -132,11 +132,11 @@ def test_a_set_and_a_track_added_after_it_are_matched_through_the_store(index: F
     music = {seed: track(seed, 90.0) for seed in (31, 32, 33)}
     for seed in (31, 33):
         found = fingerprint_of(music[seed])
-        index.add(_recording(f"track-{seed}", seconds=found.seconds), found.index_quads())
+        index.add(_recording(f"track-{seed}", seconds=found.seconds), found.index_quads)
     mix, starts = crossfade([music[31], vinyl(music[32], 1.05), music[33]], seconds=8.0)
     the_set = _recording("the-set", is_set=True, seconds=mix.size / 8000)
     found_set = fingerprint_of(mix)
-    index.add(the_set, found_set.index_quads())
+    index.add(the_set, found_set.index_quads)
 
     tracks = identify(index, found_set, exclude=the_set.recording_id).tracks
     assert [t.recording_id for t in tracks] == [
@@ -145,7 +145,7 @@ def test_a_set_and_a_track_added_after_it_are_matched_through_the_store(index: F
     ]
 
     newcomer = fingerprint_of(music[32])
-    index.add(_recording("track-32", seconds=newcomer.seconds), newcomer.index_quads())
+    index.add(_recording("track-32", seconds=newcomer.seconds), newcomer.index_quads)
     finds = find_in_sets(index, _recording("track-32").recording_id, newcomer)
     assert list(finds) == [the_set.recording_id]
     assert abs(finds[the_set.recording_id].start_s - starts[1]) < 1.0

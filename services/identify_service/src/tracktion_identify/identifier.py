@@ -11,6 +11,7 @@ stretches are joined by the matcher.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,9 @@ class Fingerprint:
     index_peaks: Peaks
     query_peaks: Peaks
 
+    @functools.cached_property
     def index_quads(self) -> Quads:
+        """The sparse quads the index keeps, hashed once (checked for enough of them, then stored)."""
         return quads(self.index_peaks, INDEX)
 
     def query_stretches(self) -> Iterable[Quads]:
@@ -79,7 +82,7 @@ def fingerprint(path: Path, blocks: Iterable[npt.NDArray[np.float32]] | None = N
             f"{path}: {seconds:.1f} s of audio is too short to fingerprint (at least {MIN_SECONDS:g} s)"
         )
     found = Fingerprint(seconds, index_peaks, query_peaks)
-    if len(found.index_quads()) < MIN_QUADS:
+    if len(found.index_quads) < MIN_QUADS:
         raise TooShortAudio(f"{path}: too quiet or too plain to fingerprint (silence, a test tone)")
     return found
 

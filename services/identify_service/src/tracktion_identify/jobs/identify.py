@@ -120,7 +120,7 @@ class Identify:
         recording = dataclasses.replace(
             recording, seconds=found.seconds, is_set=found.seconds >= self.settings.set_seconds
         )
-        await asyncio.to_thread(self.index.add, recording, found.index_quads())
+        await asyncio.to_thread(self.index.add, recording, found.index_quads)
         if recording.is_set:
             tracks = await self._identify_set(message, recording, found)
         else:
