@@ -8,10 +8,10 @@
 2. indexes the library with tracktion (a fresh SQLite index) and identifies every mix, in a child process so its
    CPU time and peak RSS are its own, on one core (BLAS/FFT threads pinned to 1);
 3. grows the index to 1,000 and 10,000 tracks with generated stand-ins and identifies the mixes again: speed and
-   precision with a large library. Stand-in tracks are five minutes of quads whose hashes are drawn from the real
-   library's own hash distribution (common hashes stay common, which is what makes a big index slow and noisy)
-   at random times and pitches. Rendering and fingerprinting 10,000 real tracks would take this machine hours;
-   what a large library does to a query is more hits per hash, which the stand-ins reproduce;
+   precision with a large library. Stand-in tracks are five minutes of keys made from the real library's own rows
+   and calibrated to share keys with each other as often as the real tracks do (:mod:`benchmarks.identify.standins`;
+   the calibration is printed). Rendering and fingerprinting 10,000 real tracks would take this machine hours;
+   what a large library does to a query is more rows per key, which the stand-ins reproduce;
 4. runs the peers on the same library and mixes (:mod:`benchmarks.identify.peers`);
 5. prints one table: recall by tempo-change band, precision, start error, tempo-ratio error, index size per audio
    hour, indexing CPU per audio minute, speed (x real time), peak RSS.
@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 from benchmarks.identify.mixes import Corpus, build_corpus  # noqa: E402
 from benchmarks.identify.peers import peers  # noqa: E402
 from benchmarks.identify.scoring import BANDS, Detected, Score, score_mix  # noqa: E402
+from benchmarks.identify.standins import Pool, calibrate  # noqa: E402
 from tracktion_identify.adapters.index import IndexedRecording  # noqa: E402
 from tracktion_identify.adapters.sqlite_index import SqliteIndex  # noqa: E402
 from tracktion_identify.domain.fingerprint import Quads  # noqa: E402
@@ -58,6 +59,8 @@ class Ours:
     index_bytes: int
     runs: dict[int, tuple[float, float, dict[str, list[Detected]]]]  # tracks -> (query cpu s, mix s, detections)
     peak_rss: int = 0
+    #: the stand-ins' share of fresh shapes and key sharing, real and stand-in (:mod:`benchmarks.identify.standins`)
+    calibration: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def _pin_threads() -> None:
@@ -70,7 +73,7 @@ def _ours(corpus: Corpus, workdir: Path, scales: list[int], queue: multiprocessi
     db = workdir / "tracktion-index.db"
     for old in workdir.glob("tracktion-index.db*"):
         old.unlink()
-    index = SqliteIndex(db)
+    index = SqliteIndex(db, durable=False)  # a scratch index: 10,000 stand-ins go in faster unsynced
     paths: dict[uuid.UUID, Path] = {}
     started = time.process_time()
     audio = 0.0
@@ -109,22 +112,13 @@ def _ours(corpus: Corpus, workdir: Path, scales: list[int], queue: multiprocessi
         result.runs[tracks] = (cpu, seconds, found_by_mix)
 
     run(len(corpus.library))
-    hashes = np.concatenate([q.hashes for q in pool])
-    pitches = np.concatenate([q.anchor_pitch for q in pool])
-    spans = np.concatenate([q.span for q in pool])
-    per_track = max(1, int(hashes.size / audio * 300))
     rng = np.random.default_rng(16)
+    stand_ins = calibrate(Pool.of(pool), audio, rng)
+    result.calibration = (stand_ins.fresh, stand_ins.real_sharing, stand_ins.model_sharing)
     have = len(corpus.library)
     for target in scales:
         for number in range(have, target):
-            pick = rng.integers(0, hashes.size, per_track)
-            stand_in = Quads(
-                hashes=hashes[pick],
-                anchor_frame=np.sort(rng.integers(0, round(300 / 0.016), per_track)),
-                anchor_pitch=pitches[rng.integers(0, pitches.size, per_track)],
-                span=spans[pick],
-            )
-            index.add(IndexedRecording(uuid.uuid4(), f"stand-in-{number}", 300.0, False), stand_in)
+            index.add(IndexedRecording(uuid.uuid4(), f"stand-in-{number}", 300.0, False), stand_ins.make(rng))
         have = max(have, target)
         run(target)
     index.close()
@@ -185,6 +179,9 @@ def main() -> int:
     child.join()
     with (args.workdir / "tracktion-detections.pickle").open("wb") as out:  # for a closer look at what was missed
         pickle.dump(ours, out)
+    if scales:
+        fresh, real, model = ours.calibration
+        print(f"stand-ins: key sharing {model:.3f} (real tracks {real:.3f}), {fresh:.3f} of rows with a fresh shape")
 
     rows: list[dict[str, str]] = []
     by_path = {m.path: m for m in corpus.mixes}

@@ -8,8 +8,9 @@ repeating it can only fail the same way.
     TracktionError
     ├── ConfigError                 settings that cannot work (bad URL scheme, missing model file)
     ├── PermanentError              retrying cannot help
-    │   └── MessageError            a message body that cannot be decoded
-    │       └── UnsupportedSchemaVersion
+    │   ├── MessageError            a message body that cannot be decoded
+    │   │   └── UnsupportedSchemaVersion
+    │   └── CueWriteError           a .cue that cannot be written where it must go (in :mod:`tracktion_shared.cue`)
     └── TemporaryError(delay)       retrying later may help (server down, file still being copied)
 """
 

@@ -1,8 +1,9 @@
 """``tracktion tracklist parse|search|fetch|import`` and ``tracktion cue``: tracklists and cue sheets by hand.
 
-Thin: read the arguments, call :mod:`tracktion_tracklist`, print. Results go to stdout (``--json`` for machines),
-messages to stderr. Exit status 2 is an error, 3 a block page (captcha, JavaScript challenge, Cloudflare): the site
-refused to answer, which says nothing about whether the set has a tracklist -- try again later.
+Thin: read the arguments, call :mod:`tracktion_tracklist` (and :mod:`tracktion_shared.cue` to write sheets), print.
+Results go to stdout (``--json`` for machines), messages to stderr. Exit status 2 is an error, 3 a block page
+(captcha, JavaScript challenge, Cloudflare): the site refused to answer, which says nothing about whether the set
+has a tracklist -- try again later.
 
 With ``--recording``, ``fetch`` and ``import`` also hand the tracklist to the catalog (a ``TracklistFound`` message,
 as the tracklist service sends), so it is stored with the recording; the recording must have been scanned first.
@@ -23,7 +24,8 @@ from rich.text import Text
 from tracktion.console import err, fail, name, out, run, warn
 
 if TYPE_CHECKING:
-    from tracktion_tracklist import Blocked, SearchCandidate, Tracklist, TracklistSettings, WrittenCue
+    from tracktion_shared.cue import WrittenCue
+    from tracktion_tracklist import Blocked, SearchCandidate, Tracklist, TracklistSettings
 
 __all__ = ["BLOCKED_EXIT", "app", "cue", "register"]
 
@@ -77,7 +79,8 @@ def _read(path: Path) -> str:
 
 
 def _write(tracklist: Tracklist, recording: Path, output: Path | None) -> WrittenCue:
-    from tracktion_tracklist import TracklistSettings, write_cue
+    from tracktion_shared.cue import write_cue
+    from tracktion_tracklist import TracklistSettings
 
     if not recording.is_file():
         raise fail(f"no such audio file: {recording}")

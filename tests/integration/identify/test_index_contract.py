@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from identify_audio import crossfade, track, vinyl
 from identify_index import fingerprint_of
@@ -52,7 +53,15 @@ def _all_ids(store: FingerprintIndex) -> set[uuid.UUID]:
 def _quads(values: list[tuple[int, int]]) -> Quads:
     hashes = np.array([h for h, _ in values], dtype=np.int64)
     frames = np.array([f for _, f in values], dtype=np.int64)
-    return Quads(hashes, frames, np.full(hashes.size, 300, dtype=np.int64), np.full(hashes.size, 40, dtype=np.int64))
+    return Quads(
+        hashes, hashes, frames, np.full(hashes.size, 300, dtype=np.int64), np.full(hashes.size, 40, dtype=np.int64)
+    )
+
+
+def _keys(*keys: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Look-up ranges of one key each."""
+    values = np.array(keys, dtype=np.int64)
+    return values, values
 
 
 def _recording(name: str, *, is_set: bool = False, seconds: float = 60.0) -> IndexedRecording:
@@ -63,7 +72,7 @@ def _recording(name: str, *, is_set: bool = False, seconds: float = 60.0) -> Ind
 
 def test_a_lookup_finds_the_rows_of_its_hashes_with_their_positions(index: FingerprintIndex) -> None:
     ref = index.add(_recording("a"), _quads([(11, 100), (12, 200), (11, 300)]))
-    hits = index.lookup(np.array([11, 99], dtype=np.int64), sets=False)
+    hits = index.lookup(*_keys(11, 99), sets=False)
     assert sorted(zip(hits.hash.tolist(), hits.ref.tolist(), hits.frame.tolist(), strict=True)) == [
         (11, ref, 100),
         (11, ref, 300),
@@ -72,19 +81,36 @@ def test_a_lookup_finds_the_rows_of_its_hashes_with_their_positions(index: Finge
     assert set(hits.span.tolist()) == {40}
 
 
+def test_a_lookup_of_overlapping_ranges_finds_each_row_once_in_key_order(index: FingerprintIndex) -> None:
+    ref = index.add(_recording("a"), _quads([(30, 1), (10, 2), (20, 3), (40, 4)]))
+    hits = index.lookup(np.array([15, 12, 35], dtype=np.int64), np.array([30, 25, 35], dtype=np.int64), sets=False)
+    assert hits.hash.tolist() == [20, 30]
+    assert hits.ref.tolist() == [ref, ref]
+    assert len(index.lookup(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), sets=False)) == 0
+
+
+def test_a_range_that_many_rows_share_is_skipped_whole(index: FingerprintIndex) -> None:
+    index.add(_recording("a"), _quads([(50, 1), (50, 2), (51, 3), (60, 4)]))
+    index.add(_recording("b", is_set=True), _quads([(50, 5)]))
+    # the range 50..51 holds four rows (a set's among them): over a limit of three, none of it is read
+    hits = index.lookup(np.array([50, 60]), np.array([51, 60]), sets=False, common=3)
+    assert hits.hash.tolist() == [60]
+    assert sorted(index.lookup(*_keys(50), sets=False, common=3).frame.tolist()) == [1, 2]
+
+
 def test_tracks_and_sets_are_looked_up_apart(index: FingerprintIndex) -> None:
     track_ref = index.add(_recording("t"), _quads([(5, 1)]))
     set_ref = index.add(_recording("s", is_set=True, seconds=3600), _quads([(5, 2)]))
-    assert index.lookup(np.array([5]), sets=False).ref.tolist() == [track_ref]
-    assert index.lookup(np.array([5]), sets=True).ref.tolist() == [set_ref]
+    assert index.lookup(*_keys(5), sets=False).ref.tolist() == [track_ref]
+    assert index.lookup(*_keys(5), sets=True).ref.tolist() == [set_ref]
 
 
 def test_adding_again_replaces_and_a_copy_is_known_by_its_content(index: FingerprintIndex) -> None:
     first = _recording("a")
     index.add(first, _quads([(1, 1)]))
     index.add(first, _quads([(2, 2)]))
-    assert len(index.lookup(np.array([1]), sets=False)) == 0
-    assert index.lookup(np.array([2]), sets=False).frame.tolist() == [2]
+    assert len(index.lookup(*_keys(1), sets=False)) == 0
+    assert index.lookup(*_keys(2), sets=False).frame.tolist() == [2]
     known = index.has_content("sha-a")
     assert known is not None
     assert known.recording_id == first.recording_id
@@ -95,7 +121,7 @@ def test_a_moved_file_keeps_its_fingerprint_under_its_new_path_and_names(index: 
     moved = _recording("a")
     index.add(moved, _quads([(1, 1)]))
     index.relabel(IndexedRecording(moved.recording_id, "sha-a", 60.0, False, "/new/place.flac", "DJ", "New Name"))
-    refs = index.lookup(np.array([1]), sets=False).ref.tolist()
+    refs = index.lookup(*_keys(1), sets=False).ref.tolist()
     assert index.recordings(refs)[refs[0]].path == "/new/place.flac"
     assert index.recordings_by_id({moved.recording_id})[moved.recording_id].title == "New Name"
 
@@ -104,7 +130,7 @@ def test_a_removed_recording_is_never_found_again(index: FingerprintIndex) -> No
     gone = _recording("gone")
     index.add(gone, _quads([(7, 1)]))
     index.remove(gone.recording_id)
-    assert len(index.lookup(np.array([7]), sets=False)) == 0
+    assert len(index.lookup(*_keys(7), sets=False)) == 0
     assert index.stats().recordings == 0
 
 

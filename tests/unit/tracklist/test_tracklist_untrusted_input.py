@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracktion_tracklist import CueWriteError, Track, Tracklist, parse_manual, write_cue
-from tracktion_tracklist.domain.cue import FIELD_LIMIT, MAX_TRACKS, render_cue
+from tracktion_shared.cue import FIELD_LIMIT, MAX_TRACKS, CueWriteError, render_cue, write_cue
+from tracktion_tracklist import Track, Tracklist, parse_manual
 
 #: pieces an attacker would put in a title or file name to move the sheet elsewhere
 _HOSTILE = st.sampled_from(["..", "../", "/", "\\", "\x00", "\n", "\r", "~", "%2e%2e%2f", "/etc/passwd", ".cue", " "])

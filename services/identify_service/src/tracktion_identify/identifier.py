@@ -32,7 +32,7 @@ from tracktion_identify.domain.fingerprint import (
     peaks_of_stream,
     quads,
 )
-from tracktion_identify.domain.matching import Candidates, MatchSettings, Segment, match, resolve
+from tracktion_identify.domain.matching import Candidates, MatchSettings, Segment, match, plausible, resolve
 from tracktion_identify.domain.result import FoundTrack, Identification, unknown_spans
 from tracktion_identify.errors import TooShortAudio
 
@@ -43,6 +43,8 @@ MIN_SECONDS = 5.0
 MIN_QUADS = 40
 QUERY_STRETCH_S = 600.0
 QUERY_OVERLAP_S = 60.0
+#: query-hit pairs built before the implausible ones are dropped (memory: 56 bytes a pair)
+_PAIRS_AT_ONCE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -87,25 +89,38 @@ def fingerprint(path: Path, blocks: Iterable[npt.NDArray[np.float32]] | None = N
     return found
 
 
-def _candidates(query: Quads, hits: Hits) -> Candidates:
-    """Pair every hit with every query quad of the same hash."""
-    order = np.argsort(query.hashes, kind="stable")
-    sorted_hashes = query.hashes[order]
-    lo = np.searchsorted(sorted_hashes, hits.hash, side="left")
-    hi = np.searchsorted(sorted_hashes, hits.hash, side="right")
-    counts = hi - lo
-    hit_row = np.repeat(np.arange(len(hits)), counts)
-    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    query_row = order[np.arange(int(counts.sum())) + starts]
-    return Candidates(
-        query_frame=query.anchor_frame[query_row],
-        query_pitch=query.anchor_pitch[query_row],
-        query_span=query.span[query_row],
-        ref=hits.ref[hit_row],
-        ref_frame=hits.frame[hit_row],
-        ref_pitch=hits.pitch[hit_row],
-        ref_span=hits.span[hit_row],
-    )
+def _candidates(query: Quads, hits: Hits, rules: MatchSettings) -> Candidates:
+    """Pair every query row with every hit whose key is in its range; keep the plausible pairs only.
+
+    Most pairs are chance (a quad of the same shape, played at another tempo or pitch than its key's bounds allow
+    for exactly), so they are built a chunk of query rows at a time and filtered at once: memory holds the pairs
+    worth voting on, not every pair.
+    """
+    order = np.argsort(hits.hash, kind="stable")
+    keys = hits.hash[order]
+    lo = np.searchsorted(keys, query.hashes, side="left")
+    counts = np.searchsorted(keys, query.upper, side="right") - lo
+    ends = np.cumsum(counts)
+    parts: list[Candidates] = []
+    first = 0
+    while first < counts.size:
+        stop = max(first + 1, int(np.searchsorted(ends, ends[first] - counts[first] + _PAIRS_AT_ONCE, side="right")))
+        chunk = counts[first:stop]
+        query_row = np.repeat(np.arange(first, stop), chunk)
+        within = np.arange(int(chunk.sum())) - np.repeat(np.cumsum(chunk) - chunk, chunk)
+        hit_row = order[np.repeat(lo[first:stop], chunk) + within]
+        pairs = Candidates(
+            query_frame=query.anchor_frame[query_row],
+            query_pitch=query.anchor_pitch[query_row],
+            query_span=query.span[query_row],
+            ref=hits.ref[hit_row],
+            ref_frame=hits.frame[hit_row],
+            ref_pitch=hits.pitch[hit_row],
+            ref_span=hits.span[hit_row],
+        )
+        parts.append(plausible(pairs, rules))
+        first = stop
+    return Candidates.joined(parts)
 
 
 def _segments(
@@ -116,7 +131,7 @@ def _segments(
     for stretch in found.query_stretches():
         if len(stretch) == 0:
             continue
-        candidates = _candidates(stretch, index.lookup(stretch.hashes, sets=sets))
+        candidates = _candidates(stretch, index.lookup(stretch.hashes, stretch.upper, sets=sets), settings)
         refs = [int(r) for r in np.unique(candidates.ref) if int(r) not in known]
         known.update(index.recordings(refs))
         durations = {ref: recording.seconds for ref, recording in known.items()}

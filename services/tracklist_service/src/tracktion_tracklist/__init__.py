@@ -1,14 +1,14 @@
 """tracktion_tracklist: find a DJ set's tracklist on 1001tracklists, parse it, import typed ones, write .cue sheets.
 
 The public surface is re-exported here (the modules underneath may move); ``tests/unit/tracklist`` checks the list.
+The .cue sheets themselves are rendered and written by :mod:`tracktion_shared.cue` (every source of a tracklist
+writes the same sheet); this package's ``Tracklist`` and ``Track`` are passed to it as they are.
 """
 
 from __future__ import annotations
 
 from tracktion_tracklist.adapters.client import TracklistClient
-from tracktion_tracklist.adapters.cuefile import WrittenCue, cue_path_for, write_cue
 from tracktion_tracklist.domain.blocks import classify
-from tracktion_tracklist.domain.cue import CueSheet, format_index, render_cue
 from tracktion_tracklist.domain.manual import (
     ImportProblem,
     ImportResult,
@@ -20,7 +20,6 @@ from tracktion_tracklist.domain.matching import SetDescription, build_queries, d
 from tracktion_tracklist.domain.models import Blocked, SearchCandidate, Track, Tracklist
 from tracktion_tracklist.domain.pages import parse_search_page, parse_tracklist_page
 from tracktion_tracklist.errors import (
-    CueWriteError,
     ImportFormatError,
     PageFormatError,
     PageNotFound,
@@ -34,8 +33,6 @@ from tracktion_tracklist.settings import TracklistSettings
 
 __all__ = [
     "Blocked",
-    "CueSheet",
-    "CueWriteError",
     "ImportFormatError",
     "ImportProblem",
     "ImportResult",
@@ -51,12 +48,9 @@ __all__ = [
     "TracklistClient",
     "TracklistError",
     "TracklistSettings",
-    "WrittenCue",
     "build_queries",
     "classify",
-    "cue_path_for",
     "describe_recording",
-    "format_index",
     "main",
     "parse_manual",
     "parse_manual_json",
@@ -65,7 +59,5 @@ __all__ = [
     "parse_tracklist_page",
     "pick_best",
     "register",
-    "render_cue",
     "score",
-    "write_cue",
 ]

@@ -5,8 +5,7 @@
     │   └── TracklistError
     │       ├── PageFormatError        a page that is neither a tracklist/search page nor a known block page
     │       ├── PageNotFound           the site answered 404/410 for a tracklist URL
-    │       ├── ImportFormatError      a manual tracklist that cannot be read at all (carries the problems)
-    │       └── CueWriteError          the .cue cannot be written where it must go (never somewhere else instead)
+    │       └── ImportFormatError      a manual tracklist that cannot be read at all (carries the problems)
     └── TemporaryError(delay)
         ├── SiteUnavailable            connection errors, timeouts, 429/5xx that outlived the client's retries
         │   └── SiteDeferred           not even asked: the host's circuit breaker is open after such a failure
@@ -15,7 +14,9 @@
 A block or an unreachable site is never a "no tracklist" answer: it says nothing about whether the set has a
 tracklist, so the look-up is recorded as deferred (blocked or unreachable, with a time to try again) and the catalog
 asks for it again on a later scan. Foreign errors (httpx, OS) are translated into these at the
-edge that meets them (``adapters/``), so callers handle one tree.
+edge that meets them (``adapters/``), so callers handle one tree. A .cue that cannot be written where it must go
+raises :class:`tracktion_shared.cue.CueWriteError` (also a PermanentError): the sheets are written by the shared
+package, for every source of a tracklist alike.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 from tracktion_shared.errors import PermanentError, TemporaryError
 
 __all__ = [
-    "CueWriteError",
     "ImportFormatError",
     "PageFormatError",
     "PageNotFound",
@@ -52,10 +52,6 @@ class ImportFormatError(TracklistError):
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems
-
-
-class CueWriteError(TracklistError):
-    """The cue sheet cannot be written to its one allowed place (outside the folder, read-only, ...)."""
 
 
 class SiteUnavailable(TemporaryError):

@@ -33,6 +33,7 @@ from tracktion_identify.domain.fingerprint import Quads
 from tracktion_identify.domain.result import FoundTrack
 
 __all__ = [
+    "COMMON_ROWS",
     "FINGERPRINT_VERSION",
     "RECORDING_COLUMNS",
     "FingerprintIndex",
@@ -40,13 +41,19 @@ __all__ = [
     "IndexStats",
     "IndexedRecording",
     "found_from_row",
+    "merged_ranges",
     "pack_positions",
     "recording_from_row",
     "unpack_positions",
 ]
 
 #: bumped whenever the hashes change meaning (parameters of the fingerprint): a store of another version is emptied
-FINGERPRINT_VERSION = "quad-1"
+FINGERPRINT_VERSION = "quad-2"
+
+#: a key range holding more rows than this is not fetched: a quad shape that many recordings share (the same drum
+#: sample on every other track) tells none of them apart, and fetching it is most of a look-up's work (the stop
+#: list of text search, audfprint's bucket limit)
+COMMON_ROWS = 64
 
 _PITCH_BITS, _SPAN_BITS = 10, 8
 #: the ``recordings`` columns :func:`recording_from_row` reads, in its order
@@ -110,8 +117,12 @@ class FingerprintIndex(Protocol):
 
     def remove(self, recording_id: UUID) -> None: ...
 
-    def lookup(self, hashes: npt.NDArray[np.int64], *, sets: bool) -> Hits:
-        """Rows of these hashes belonging to sets (``sets``) or to tracks (not ``sets``)."""
+    def lookup(
+        self, lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64], *, sets: bool, common: int = COMMON_ROWS
+    ) -> Hits:
+        """Rows with a key in any of the inclusive ranges ``lower[i]..upper[i]``, each row once, in key order,
+        belonging to sets (``sets``) or to tracks (not ``sets``); a (merged) range holding more than ``common``
+        rows of either kind is skipped whole."""
         ...
 
     def recordings(self, refs: Sequence[int]) -> dict[int, IndexedRecording]: ...
@@ -127,6 +138,20 @@ class FingerprintIndex(Protocol):
     def stats(self) -> IndexStats: ...
 
     def close(self) -> None: ...
+
+
+def merged_ranges(
+    lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The union of inclusive key ranges as disjoint ranges in key order: every row is fetched once, in order."""
+    if lower.size == 0:
+        return lower, upper
+    order = np.argsort(lower, kind="stable")
+    lo, reach = lower[order], np.maximum.accumulate(upper[order])
+    opens = np.ones(lo.size, dtype=bool)
+    opens[1:] = lo[1:] > reach[:-1] + 1
+    first = np.nonzero(opens)[0]
+    return lo[first], reach[np.append(first[1:] - 1, lo.size - 1)]
 
 
 def pack_positions(quads: Quads) -> npt.NDArray[np.int64]:

@@ -1,10 +1,10 @@
 """The cluster's fingerprint index: tables in PostgreSQL, shared by every identify replica.
 
 Same contract as :class:`~tracktion_identify.adapters.sqlite_index.SqliteIndex`. The tables carry the fingerprint
-version in their names (``fingerprint_quad_1_hashes``): during a rollout old and new replicas each read and write
+version in their names (``fingerprint_quad_2_hashes``): during a rollout old and new replicas each read and write
 their own version's tables instead of emptying each other's. Bulk writes use binary COPY; look-ups send a batch of
-distinct hashes as one ``int8[]`` and let the primary key's B-tree answer each. A lost connection is reopened on the
-next call; the call that met it raises :class:`IndexUnavailable`, a temporary error the bus retries.
+key ranges as two ``int8[]`` (lower and upper bounds) and let the primary key's B-tree scan each. A lost connection
+is reopened on the next call; the call that met it raises :class:`IndexUnavailable`, a temporary error the bus retries.
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ import psycopg
 from psycopg import sql
 
 from tracktion_identify.adapters.index import (
+    COMMON_ROWS,
     FINGERPRINT_VERSION,
     RECORDING_COLUMNS,
     Hits,
     IndexedRecording,
     IndexStats,
     found_from_row,
+    merged_ranges,
     pack_positions,
     recording_from_row,
     unpack_positions,
@@ -207,21 +209,32 @@ class PostgresIndex:
                 (recording_id, recording_id),
             )
 
-    def lookup(self, hashes: npt.NDArray[np.int64], *, sets: bool) -> Hits:
-        distinct = np.unique(hashes)
+    def lookup(
+        self, lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64], *, sets: bool, common: int = COMMON_ROWS
+    ) -> Hits:
+        starts, ends = merged_ranges(lower, upper)
         rows: list[tuple[Any, ...]] = []
         with self._transaction() as cur:
-            for start in range(0, distinct.size, _BATCH):
+            for start in range(0, starts.size, _BATCH):
+                # each range is counted first (up to one past the limit), and read out only when it holds few rows
                 cur.execute(
                     self._q(
-                        "SELECT h.hash, h.ref, h.position FROM {hashes} h"
-                        " JOIN {recordings} r ON r.ref = h.ref"
-                        " WHERE h.hash = ANY(%s::int8[]) AND r.is_set = %s"
+                        "SELECT h.hash, h.ref, h.position FROM unnest(%(lo)s::int8[], %(hi)s::int8[]) AS p(lo, hi)"
+                        " CROSS JOIN LATERAL (SELECT count(*) AS n FROM"
+                        " (SELECT 1 FROM {hashes} c WHERE c.hash BETWEEN p.lo AND p.hi LIMIT %(common)s + 1) x) k"
+                        " JOIN {hashes} h ON h.hash BETWEEN p.lo AND p.hi"
+                        " JOIN {recordings} r ON r.ref = h.ref WHERE k.n <= %(common)s AND r.is_set = %(sets)s"
                     ),
-                    (distinct[start : start + _BATCH].tolist(), sets),
+                    {
+                        "lo": starts[start : start + _BATCH].tolist(),
+                        "hi": ends[start : start + _BATCH].tolist(),
+                        "common": common,
+                        "sets": sets,
+                    },
                 )
                 rows.extend(cur.fetchall())
         table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        table = table[np.argsort(table[:, 0], kind="stable")]
         frame, pitch, span = unpack_positions(table[:, 2])
         return Hits(hash=table[:, 0], ref=table[:, 1], frame=frame, pitch=pitch, span=span)
 

@@ -68,8 +68,16 @@ PEAK_FRAMES, PEAK_BINS = 5, 6
 SUSTAIN_FRAMES = 4
 #: semitone differences are hashed in cells of this many semitones; time ratios in this many cells of [0, 1].
 SEMITONE_CELL = 1.0
-MAX_SEMITONES = 12
+MAX_INTERVAL = 12
 RATIO_CELLS = 6
+#: the largest tempo change (fraction) and pitch shift (semitones) a query looks for: what DJs do, +-20 % and a
+#: transposition on top of a vinyl-mode pitch change
+MAX_TEMPO_CHANGE = 0.22
+MAX_SHIFT_SEMITONES = 4.5
+#: the key's coarse placement bits: the anchor's pitch band (semitones wide) and the quad's span (log-frames step)
+BAND_SEMITONES = 6.0
+SPAN_STEP = 0.2
+_BAND_BITS = _SPAN_BITS = 4
 
 _BINS_PER_HZ = N_FFT / SAMPLE_RATE
 #: peak density is held per block of this many frames (about a second)
@@ -90,12 +98,22 @@ class Side:
     zone_seconds: tuple[float, float]
     #: probe neighbouring hash cells for values within this fraction of a cell from a border (0: never)
     probe_margin: float
+    #: look for keys of quads this much longer or shorter (fraction) and this much higher or lower (semitones)
+    tempo_tolerance: float = 0.0
+    pitch_tolerance: float = 0.0
 
 
 INDEX = Side(peaks_per_second=7.0, zone_peaks=4, zone_seconds=(0.12, 1.2), probe_margin=0.0)
 #: the query's zone is wider by the largest tempo change tracktion looks for (+-20 %), so quads of a track played
 #: faster or slower still fall inside it.
-QUERY = Side(peaks_per_second=14.0, zone_peaks=7, zone_seconds=(0.09, 1.5), probe_margin=0.2)
+QUERY = Side(
+    peaks_per_second=14.0,
+    zone_peaks=7,
+    zone_seconds=(0.09, 1.5),
+    probe_margin=0.2,
+    tempo_tolerance=MAX_TEMPO_CHANGE,
+    pitch_tolerance=MAX_SHIFT_SEMITONES,
+)
 
 
 @dataclass(frozen=True)
@@ -112,13 +130,16 @@ class Peaks:
 
 @dataclass(frozen=True)
 class Quads:
-    """Hashed quads: one row per hash (a quad probed in several cells has several rows with the same ``quad``).
+    """Hashed quads: one row per key range (a query quad probed in several cells or bands has several rows).
 
-    ``anchor_frame`` and ``anchor_pitch`` (tenths of a semitone) place the quad; ``span`` is its length in frames
-    (anchor to last peak), whose ratio between query and index is the local tempo ratio.
+    A key is the quad's shape hash with its coarse placement below it (see :func:`quads`); an index quad's range is
+    its one key (``upper == hashes``), a query quad's the keys of every band and span it may have been indexed
+    with. ``anchor_frame`` and ``anchor_pitch`` (tenths of a semitone) place the quad; ``span`` is its length in
+    frames (anchor to last peak), whose ratio between query and index is the local tempo ratio.
     """
 
     hashes: npt.NDArray[np.int64]
+    upper: npt.NDArray[np.int64]
     anchor_frame: npt.NDArray[np.int64]
     anchor_pitch: npt.NDArray[np.int64]
     span: npt.NDArray[np.int64]
@@ -278,6 +299,12 @@ def _cells(values: npt.NDArray[np.float64], margin: float) -> tuple[npt.NDArray[
 def quads(found: Peaks, side: Side, anchors: slice | None = None) -> Quads:
     """Hash the quads of ``found``: each anchor with every 3 of its ``zone_peaks`` strongest peaks in the zone.
 
+    The key is the shape (three semitone differences, two time ratios: what a DJ's treatment keeps) with two coarse
+    placements below it: the anchor's pitch band and the quad's span on a log scale. Neither is invariant, but a
+    track played faster or transposed moves them by at most the side's tolerances, so the query asks for a few
+    neighbouring keys in one range each, and an unrelated quad of the same shape in another band or of another
+    length is never fetched: the shape alone (20 bits) meets tens of rows per key in a library of 10,000 tracks.
+
     ``anchors`` limits the anchors to a range of peak indices (a long query is hashed a stretch at a time); their
     later peaks may lie beyond it.
     """
@@ -293,7 +320,7 @@ def quads(found: Peaks, side: Side, anchors: slice | None = None) -> Quads:
     later = np.minimum(later, count - 1)
     dt = found.frames[later] - found.frames[own][:, None]
     dpitch = found.semitones[later] - found.semitones[own][:, None]
-    valid &= (dt >= lo) & (dt <= hi) & (np.abs(dpitch) < MAX_SEMITONES)
+    valid &= (dt >= lo) & (dt <= hi) & (np.abs(dpitch) < MAX_INTERVAL)
     score = np.where(valid, found.strength[later], -np.inf)
     zone = min(side.zone_peaks, reach)
     top = np.argsort(-score, axis=1, kind="stable")[:, :zone]
@@ -313,7 +340,7 @@ def quads(found: Peaks, side: Side, anchors: slice | None = None) -> Quads:
     keep = span > 0
     anchor, members, dts, span, t0 = anchor[keep], members[keep], dts[keep], span[keep], t0[keep]
     ratios = dts[:, :2] / span[:, None] * RATIO_CELLS
-    steps = (found.semitones[members] - found.semitones[anchor][:, None]) / SEMITONE_CELL + MAX_SEMITONES
+    steps = (found.semitones[members] - found.semitones[anchor][:, None]) / SEMITONE_CELL + MAX_INTERVAL
     components = np.concatenate([steps, ratios], axis=1)  # 5 values in cell units
     cells, neighbours = _cells(components, side.probe_margin)
     variants = [cells]
@@ -327,18 +354,35 @@ def quads(found: Peaks, side: Side, anchors: slice | None = None) -> Quads:
     rows = np.concatenate(variants)
     owner = np.tile(np.arange(anchor.size), len(variants))
     real = (rows >= 0).all(axis=1)
-    rows, owner = rows[real], owner[real]
-    hashes = _pack(rows)
+    return _keyed(_pack(rows[real]), found, anchor[owner[real]], span[owner[real]], side)
+
+
+def _keyed(
+    shapes: npt.NDArray[np.int64],
+    found: Peaks,
+    anchor: npt.NDArray[np.int64],
+    span: npt.NDArray[np.float64],
+    side: Side,
+) -> Quads:
+    """Quads of these shapes, anchors and spans, one row per pitch band the quad may have been indexed in; each
+    row's key range covers the spans it may have had there."""
+    pitch = found.semitones[anchor]
+    low_band, high_band = _band(pitch - side.pitch_tolerance), _band(pitch + side.pitch_tolerance)
+    bands = high_band - low_band + 1
+    row = np.repeat(np.arange(shapes.size), bands)
+    band = low_band[row] + np.arange(row.size) - np.repeat(np.cumsum(bands) - bands, bands)
+    base = (shapes[row] << (_BAND_BITS + _SPAN_BITS)) | (band << _SPAN_BITS)
     return Quads(
-        hashes=hashes,
-        anchor_frame=found.frames[anchor][owner],
-        anchor_pitch=np.round(found.semitones[anchor][owner] * 10).astype(np.int64),
-        span=span[owner].astype(np.int64),
+        hashes=base | _span_bin(span[row] / (1 + side.tempo_tolerance)),
+        upper=base | _span_bin(span[row] * (1 + side.tempo_tolerance)),
+        anchor_frame=found.frames[anchor[row]],
+        anchor_pitch=np.round(pitch[row] * 10).astype(np.int64),
+        span=span[row].astype(np.int64),
     )
 
 
 def _pack(cells: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    width = 2 * MAX_SEMITONES + 2
+    width = 2 * MAX_INTERVAL + 2
     packed = cells[:, 0]
     for column in (1, 2):
         packed = packed * width + cells[:, column]
@@ -347,6 +391,19 @@ def _pack(cells: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return packed.astype(np.int64)
 
 
+def _band(semitones: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    return np.clip(np.floor(semitones / BAND_SEMITONES), 0, (1 << _BAND_BITS) - 1).astype(np.int64)
+
+
+#: spans of 5 to 100 frames fall in the 16 span bins (log steps of :data:`SPAN_STEP`)
+_SPAN_ORIGIN = 8
+
+
+def _span_bin(frames: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    bins: npt.NDArray[np.float64] = np.floor(np.log(np.maximum(frames, 1.0)) / SPAN_STEP) - _SPAN_ORIGIN
+    return np.clip(bins, 0, (1 << _SPAN_BITS) - 1).astype(np.int64)
+
+
 def _empty_quads() -> Quads:
     empty = np.zeros(0, dtype=np.int64)
-    return Quads(empty, empty, empty, empty)
+    return Quads(empty, empty, empty, empty, empty)

@@ -21,14 +21,15 @@ Everything is in frames of :data:`tracktion_identify.domain.fingerprint.FRAME_SE
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from tracktion_identify.domain.fingerprint import FRAME_SECONDS
+from tracktion_identify.domain.fingerprint import FRAME_SECONDS, MAX_SHIFT_SEMITONES, MAX_TEMPO_CHANGE
 
-__all__ = ["Candidates", "MatchSettings", "Segment", "match", "resolve"]
+__all__ = ["Candidates", "MatchSettings", "Segment", "match", "plausible", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,29 @@ class Candidates:
     def __len__(self) -> int:
         return int(self.ref.size)
 
+    def take(self, rows: npt.NDArray[np.int64]) -> Candidates:
+        """These rows only."""
+        return Candidates(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
+
+    @staticmethod
+    def joined(parts: Sequence[Candidates]) -> Candidates:
+        """All of ``parts``, in order."""
+        names = Candidates.__dataclass_fields__
+        if not parts:
+            return Candidates(*(np.zeros(0, dtype=np.int64) for _ in names))
+        return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in names))
+
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """What counts as a match. The defaults cover what DJs do: +-20 % tempo, about +-4 semitones of pitch."""
+    """What counts as a match. The defaults cover what DJs do: +-20 % tempo, about +-4 semitones of pitch.
 
-    max_scale_change: float = 0.22
-    max_semitones: float = 4.5
+    Wider limits than the fingerprint's (``MAX_TEMPO_CHANGE``, ``MAX_SHIFT_SEMITONES``) find nothing more: the
+    query never fetches quads beyond them.
+    """
+
+    max_scale_change: float = MAX_TEMPO_CHANGE
+    max_semitones: float = MAX_SHIFT_SEMITONES
     #: fewest inliers (distinct quads on the line) for a segment to count
     min_inliers: int = 10
     #: a segment must cover at least this much of the query (seconds)
@@ -104,11 +121,8 @@ def match(
     rules = settings or MatchSettings()
     if len(found) == 0:
         return []
-    scale = found.query_span / np.maximum(found.ref_span, 1)
-    shift = (found.query_pitch - found.ref_pitch) / 10.0
-    log_scale = np.log(scale)
-    plausible = (np.abs(log_scale) <= math.log1p(rules.max_scale_change)) & (np.abs(shift) <= rules.max_semitones)
-    index = np.nonzero(plausible)[0]
+    log_scale, shift = _scale_and_shift(found)
+    index = np.nonzero(_plausible(log_scale, shift, rules))[0]
     if index.size == 0:
         return []
     order = index[np.argsort(found.ref[index], kind="stable")]
@@ -122,6 +136,22 @@ def match(
         if segment is not None:
             segments.append(_extend(segment, ref_seconds.get(hypothesis.ref), query_seconds, rules))
     return resolve(segments, rules)
+
+
+def plausible(found: Candidates, rules: MatchSettings) -> Candidates:
+    """The candidates whose local tempo ratio and transposition are within ``rules`` (the others are chance)."""
+    return found.take(np.nonzero(_plausible(*_scale_and_shift(found), rules))[0])
+
+
+def _scale_and_shift(found: Candidates) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each candidate's log scale (query span / indexed span) and pitch shift in semitones."""
+    return np.log(found.query_span / np.maximum(found.ref_span, 1)), (found.query_pitch - found.ref_pitch) / 10.0
+
+
+def _plausible(
+    log_scale: npt.NDArray[np.float64], shift: npt.NDArray[np.float64], rules: MatchSettings
+) -> npt.NDArray[np.bool_]:
+    return (np.abs(log_scale) <= math.log1p(rules.max_scale_change)) & (np.abs(shift) <= rules.max_semitones)
 
 
 @dataclass(frozen=True)
@@ -158,8 +188,7 @@ def _vote(found: Candidates, votes: _Votes, rules: MatchSettings) -> list[_Hypot
     key = found.ref[index] * scale_span + (scale_bin + scale_span // 2)
     key = key * shift_span + (shift_bin + shift_span // 2)
     key = key * (1 << 24) + (offset_bin + (1 << 23))
-    cells, first, counts = np.unique(key, return_index=True, return_counts=True)
-    del cells
+    first, counts = _distinct_votes(key, found.query_frame[index], found.ref_frame[index])
     strong = np.nonzero(counts >= max(4, rules.min_inliers // 2))[0]
     strong = strong[np.argsort(-counts[strong], kind="stable")]
     hypotheses: list[_Hypothesis] = []
@@ -179,6 +208,28 @@ def _vote(found: Candidates, votes: _Votes, rules: MatchSettings) -> list[_Hypot
             )
         )
     return hypotheses
+
+
+def _distinct_votes(
+    key: npt.NDArray[np.int64], query_frame: npt.NDArray[np.int64], ref_frame: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per cell (distinct ``key``), a row of it and its votes: the fewer of its distinct query and indexed frames.
+
+    A line of a playing track brings a new query frame and a new indexed frame with every vote. Chance piles votes
+    into a cell another way: a loop repeats one quad every bar, so one indexed quad meets the query's copies of it
+    again and again (many query frames, one indexed frame), or the other way round. Counting distinct frames on
+    both sides keeps the first and collapses the second: with 1,000 tracks indexed, chance cells hold up to twenty
+    raw votes but at most five distinct ones.
+    """
+    cells, first = np.unique(key, return_index=True)
+    votes = np.full(cells.size, np.iinfo(np.int64).max)
+    for frames in (query_frame, ref_frame):
+        order = np.lexsort((frames, key))
+        k, f = key[order], frames[order]
+        new = np.ones(k.size, dtype=np.int64)
+        new[1:] = (k[1:] != k[:-1]) | (f[1:] != f[:-1])
+        votes = np.minimum(votes, np.add.reduceat(new, np.searchsorted(k, cells)))
+    return first, votes
 
 
 def _refine(

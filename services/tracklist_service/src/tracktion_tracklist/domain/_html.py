@@ -12,15 +12,15 @@ import re
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
+from tracktion_shared.printable import clean_text
 from tracktion_tracklist.errors import PageFormatError
 
-__all__ = ["MAX_PAGE_CHARS", "clean_text", "load_html", "prop_values", "scope_props"]
+__all__ = ["MAX_PAGE_CHARS", "load_html", "prop_values", "scope_props"]
 
 #: real tracklist pages are ~300 KB; anything beyond this is not a page we want to spend CPU on.
 MAX_PAGE_CHARS = 8_000_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
 
 
 def load_html(html: str | bytes) -> BeautifulSoup:
@@ -36,13 +36,6 @@ def load_html(html: str | bytes) -> BeautifulSoup:
         except Exception:  # noqa: S112 - a parser refusing the input is expected here; the next one gets a try
             continue
     raise PageFormatError("the page could not be parsed as HTML")
-
-
-def clean_text(text: str | None) -> str:
-    """Whitespace collapsed to single spaces, stripped; control characters gone (they break cue sheets and logs)."""
-    if not text:
-        return ""
-    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 def scope_props(scope: Tag, prop: str) -> list[Tag]:

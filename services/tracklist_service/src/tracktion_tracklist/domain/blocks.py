@@ -16,7 +16,8 @@ import re
 
 from bs4 import BeautifulSoup
 
-from tracktion_tracklist.domain._html import clean_text, load_html
+from tracktion_shared.printable import clean_text
+from tracktion_tracklist.domain._html import load_html
 from tracktion_tracklist.domain.models import Blocked
 
 __all__ = ["classify", "classify_soup", "has_content_rows"]

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tracktion_tracklist.domain._html import clean_text
+from tracktion_shared.printable import clean_text
 from tracktion_tracklist.domain.models import Track, Tracklist
 from tracktion_tracklist.domain.pages import split_track_name
 from tracktion_tracklist.errors import ImportFormatError

@@ -20,7 +20,7 @@ from pathlib import PurePath
 
 from rapidfuzz import fuzz
 
-from tracktion_tracklist.domain._html import clean_text
+from tracktion_shared.printable import clean_text
 from tracktion_tracklist.domain.models import SearchCandidate
 
 __all__ = [

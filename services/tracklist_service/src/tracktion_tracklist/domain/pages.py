@@ -29,7 +29,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-from tracktion_tracklist.domain._html import clean_text, load_html, prop_values, scope_props
+from tracktion_shared.printable import clean_text
+from tracktion_tracklist.domain._html import load_html, prop_values, scope_props
 from tracktion_tracklist.domain.blocks import classify_soup
 from tracktion_tracklist.domain.models import Blocked, SearchCandidate, Track, Tracklist
 from tracktion_tracklist.errors import PageFormatError

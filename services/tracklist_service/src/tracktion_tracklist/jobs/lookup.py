@@ -34,10 +34,10 @@ import httpx
 from tracktion_shared import metrics
 from tracktion_shared.bus import Bus
 from tracktion_shared.cache import Cache
+from tracktion_shared.cue import CueWriteError, write_cue
 from tracktion_shared.messages import Message, RecordingCataloged, TracklistFound, TracklistNotFound, TracklistTrack
 from tracktion_tracklist.adapters.breaker import HostBreaker
 from tracktion_tracklist.adapters.client import TracklistClient
-from tracktion_tracklist.adapters.cuefile import write_cue
 from tracktion_tracklist.adapters.ratelimit import HostRateLimiter
 from tracktion_tracklist.domain.matching import (
     SetDescription,
@@ -47,7 +47,7 @@ from tracktion_tracklist.domain.matching import (
     pick_best,
 )
 from tracktion_tracklist.domain.models import Blocked, SearchCandidate, Track, Tracklist
-from tracktion_tracklist.errors import CueWriteError, PageNotFound, SiteDeferred, SiteUnavailable
+from tracktion_tracklist.errors import PageNotFound, SiteDeferred, SiteUnavailable
 from tracktion_tracklist.settings import TracklistSettings
 
 __all__ = ["CONSUMER", "SOURCE", "TracklistLookup", "to_message_tracks"]

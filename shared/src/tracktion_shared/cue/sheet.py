@@ -1,4 +1,8 @@
-"""Rendering a tracklist as a CUE sheet: pure text, no file system (writing it is ``adapters.cuefile``'s job).
+"""Rendering a tracklist as a CUE sheet: pure text, no file system (:mod:`tracktion_shared.cue.files` writes it).
+
+The tracklist is anything shaped like :class:`CueTracklist` and its tracks like :class:`CueTrack`: read-only
+protocols, so every source's own frozen dataclasses (the tracklist service's ``Tracklist``/``Track``, an identify
+result) are rendered as they are, without a conversion and without this package knowing them.
 
 What the sheet looks like, and the choices behind it::
 
@@ -47,17 +51,20 @@ What the sheet looks like, and the choices behind it::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Protocol
 
-from tracktion_tracklist.domain._html import clean_text
-from tracktion_tracklist.domain.models import Track, Tracklist
+from tracktion_shared.printable import clean_text
 
 __all__ = [
     "FIELD_LIMIT",
     "FRAMES_PER_SECOND",
     "MAX_TRACKS",
     "CueSheet",
+    "CueTrack",
+    "CueTracklist",
     "escape",
     "file_type",
     "format_index",
@@ -75,13 +82,56 @@ _NEWLINE = "\r\n"
 _MAX_REM_VALUE = 1000
 
 
+class CueTrack(Protocol):
+    """What the sheet reads of one track.
+
+    ``position`` is the track's place in its tracklist (1-based, unique; named in REM notes about left-out tracks);
+    ``start_s`` is None when the source gives no time (the track is then left out, never put at 0); ``mashup_linked``
+    marks a "w/" track played together with the one before it.
+    """
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def artist(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def start_s(self) -> float | None: ...
+    @property
+    def mashup_linked(self) -> bool: ...
+
+
+class CueTracklist(Protocol):
+    """What the sheet reads of a tracklist: its tracks in order, and the header's values.
+
+    ``date`` is ISO ``yyyy-mm-dd`` when known (its year becomes ``REM DATE``); ``source`` names where the tracklist
+    came from ("1001tracklists", "manual", an audio fingerprint match) in a ``REM COMMENT``.
+    """
+
+    @property
+    def tracks(self) -> Sequence[CueTrack]: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def djs(self) -> Sequence[str]: ...
+    @property
+    def genres(self) -> Sequence[str]: ...
+    @property
+    def source(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class CueSheet:
     """The sheet's text, and which tracks went in (as cue track numbers) and which were left out (and why)."""
 
     text: str
-    written: tuple[tuple[int, Track], ...]
-    omitted: tuple[tuple[Track, str], ...]
+    written: tuple[tuple[int, CueTrack], ...]
+    omitted: tuple[tuple[CueTrack, str], ...]
 
 
 def escape(value: str) -> str:
@@ -139,16 +189,16 @@ def file_type(audio_name: str) -> str:
 @dataclass
 class _Entry:
     frames: int
-    track: Track
+    track: CueTrack
     title: str
 
 
-def render_cue(tracklist: Tracklist, audio_name: str) -> CueSheet:
+def render_cue(tracklist: CueTracklist, audio_name: str) -> CueSheet:
     """The CUE sheet for ``tracklist`` played from ``audio_name`` (the FILE value, relative to the sheet)."""
     entries, omitted = _select(tracklist.tracks)
     lines = _header(tracklist, omitted)
     lines.append(f"FILE {quote(audio_name, None)} {file_type(audio_name)}")
-    written: list[tuple[int, Track]] = []
+    written: list[tuple[int, CueTrack]] = []
     for number, entry in enumerate(entries, start=1):
         written.append((number, entry.track))
         lines.append(f"  TRACK {number:02d} AUDIO")
@@ -158,10 +208,10 @@ def render_cue(tracklist: Tracklist, audio_name: str) -> CueSheet:
     return CueSheet(_NEWLINE.join(lines) + _NEWLINE, tuple(written), tuple(omitted))
 
 
-def _select(tracks: tuple[Track, ...]) -> tuple[list[_Entry], list[tuple[Track, str]]]:
+def _select(tracks: Sequence[CueTrack]) -> tuple[list[_Entry], list[tuple[CueTrack, str]]]:
     """Which tracks become cue tracks (strictly increasing frames, at most 99), and why the others do not."""
     entries: list[_Entry] = []
-    omitted: list[tuple[Track, str]] = []
+    omitted: list[tuple[CueTrack, str]] = []
     for track in tracks:
         if track.start_s is None:
             omitted.append((track, "untimed"))
@@ -180,7 +230,7 @@ def _select(tracks: tuple[Track, ...]) -> tuple[list[_Entry], list[tuple[Track, 
     return entries, omitted
 
 
-def _header(tracklist: Tracklist, omitted: list[tuple[Track, str]]) -> list[str]:
+def _header(tracklist: CueTracklist, omitted: list[tuple[CueTrack, str]]) -> list[str]:
     lines: list[str] = []
     if tracklist.genres:
         lines.append(f"REM GENRE {quote(', '.join(tracklist.genres))}")
@@ -200,5 +250,5 @@ def _header(tracklist: Tracklist, omitted: list[tuple[Track, str]]) -> list[str]
     return lines
 
 
-def _name(track: Track) -> str:
+def _name(track: CueTrack) -> str:
     return f"{clean_text(track.artist)} - {clean_text(track.title)}"

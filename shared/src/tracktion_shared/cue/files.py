@@ -20,15 +20,23 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracktion_tracklist.domain.cue import CueSheet, render_cue
-from tracktion_tracklist.domain.models import Tracklist
-from tracktion_tracklist.errors import CueWriteError
+from tracktion_shared.cue.sheet import CueSheet, CueTracklist, render_cue
+from tracktion_shared.errors import PermanentError
 
-__all__ = ["WrittenCue", "cue_path_for", "write_cue", "write_cue_text"]
+__all__ = ["CueWriteError", "WrittenCue", "cue_path_for", "write_cue", "write_cue_text"]
+
+
+class CueWriteError(PermanentError):
+    """The cue sheet cannot be written to its one allowed place (outside the folder, read-only, ...).
+
+    Permanent: the same place fails the same way, and no other place is ever tried instead.
+    """
 
 
 @dataclass(frozen=True)
 class WrittenCue:
+    """Where the sheet was written, and the sheet itself (its text, which tracks went in and which did not)."""
+
     path: Path
     sheet: CueSheet
 
@@ -56,7 +64,7 @@ def cue_path_for(audio: Path, *, cue_dir: Path | None = None, library_root: Path
 
 
 def write_cue(
-    tracklist: Tracklist,
+    tracklist: CueTracklist,
     audio: Path,
     *,
     cue_dir: Path | None = None,

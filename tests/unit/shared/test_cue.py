@@ -1,4 +1,6 @@
-"""CUE sheets: the rendering rules, a round trip through a real cue parser (cuetools), properties, and writing.
+"""CUE sheets (:mod:`tracktion_shared.cue`): the rendering rules, a round trip through a real cue parser (cuetools),
+properties, and writing. The inputs are mostly the tracklist service's own ``Tracklist``/``Track``, passed as they are,
+as the service does; one test renders a tracklist from elsewhere.
 
 cuetools (a maintained, typed cue parser) reads back what we write. It does not know the MP3 file type (it only
 accepts WAVE with .flac/.ape/.wav), so the round trips use .flac names; the MP3 line is checked as text. It returns
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import cuetools
@@ -16,12 +19,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracktion_tracklist import CueWriteError, Track, Tracklist, cue_path_for, format_index, render_cue, write_cue
-from tracktion_tracklist.adapters.cuefile import write_cue_text
-from tracktion_tracklist.domain.cue import FIELD_LIMIT, MAX_TRACKS, escape, file_type, quote
+from tracktion_shared.cue import (
+    FIELD_LIMIT,
+    MAX_TRACKS,
+    CueTrack,
+    CueTracklist,
+    CueWriteError,
+    cue_path_for,
+    escape,
+    file_type,
+    format_index,
+    quote,
+    render_cue,
+    write_cue,
+    write_cue_text,
+)
+from tracktion_shared.errors import PermanentError
+from tracktion_tracklist import Track, Tracklist
 from tracktion_tracklist.domain.pages import parse_tracklist_page
 
-FIXTURES = Path(__file__).parent / "fixtures"
+#: the tracklist service's saved pages (tests/unit/tracklist/fixtures)
+FIXTURES = Path(__file__).parents[1] / "tracklist" / "fixtures"
 
 
 def small_tracklist() -> Tracklist:
@@ -357,3 +375,47 @@ def test_explicit_output_path(tmp_path: Path) -> None:
     written = write_cue(small_tracklist(), audio, output=out)
     assert written.path == out
     assert 'FILE "music/set.flac" WAVE' in out.read_text(encoding="utf-8")
+
+
+# -- any source's tracklist ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """A track as another source (say, an audio fingerprint match) might hold it: its own class, extra fields."""
+
+    position: int
+    artist: str
+    title: str
+    start_s: float | None
+    mashup_linked: bool = False
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Matches:
+    tracks: tuple[Match, ...]
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    djs: tuple[str, ...] = ()
+    genres: tuple[str, ...] = ()
+    source: str = "fingerprint"
+
+
+def test_any_read_only_tracklist_renders_as_it_is(tmp_path: Path) -> None:
+    matches = Matches(tracks=(Match(1, "A", "One", 0.0), Match(2, "B", "Two", None), Match(3, "C", "Three", 61.0)))
+    as_protocol: CueTracklist = matches  # mypy accepts it: frozen dataclasses satisfy the read-only protocols
+    first: CueTrack = matches.tracks[0]
+    service: CueTracklist = Tracklist(tracks=(Track(1, "A", "One", 0.0),))  # the tracklist service's, unconverted
+    assert service.tracks[0].title == first.title
+    written = write_cue(as_protocol, make_audio(tmp_path, "set.flac"))
+    assert [(number, track.title) for number, track in written.sheet.written] == [(1, "One"), (2, "Three")]
+    assert written.sheet.omitted == ((matches.tracks[1], "untimed"),)
+    text = written.path.read_text(encoding="utf-8")
+    assert 'REM COMMENT "source: fingerprint"' in text
+    assert [line for line in text.splitlines() if "INDEX" in line] == ["    INDEX 01 00:00:00", "    INDEX 01 01:01:00"]
+
+
+def test_write_errors_are_permanent() -> None:
+    assert issubclass(CueWriteError, PermanentError)
