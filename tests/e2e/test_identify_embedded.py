@@ -2,8 +2,9 @@
 
 A folder holds generated tracks and a generated set made of some of them (one sped up, one the library does not
 hold). One scan, run as a new user would (the real CLI in a subprocess, an empty data dir, no network needed),
-must give the set its fingerprint tracklist, the graph edges ``graph sets-with`` / ``next-after`` read, and
-``tracktion identify --json`` the same answer; a track copied in later is found in the set by the next scan.
+must give the set its fingerprint tracklist, its .cue sheet, the graph edges ``graph sets-with`` / ``next-after``
+read, and ``tracktion identify --json`` the same answer; a track copied in later is found in the set by the next
+scan, and joins the tracklist and the sheet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import cuetools
 import soundfile
 from identify_audio import SR, crossfade, crowd, track, vinyl
 
@@ -62,10 +64,27 @@ def test_a_scan_identifies_a_set_from_the_library_and_a_later_track_joins_its_tr
     assert sets.returncode == 0, sets.stderr
     assert "Live @ Club [2026] <b>.wav" in sets.stdout  # printed verbatim, markup characters and all
     assert "fingerprint" in sets.stdout
-    after = tracktion(data, "graph", "next-after", "Track 41")
-    assert "Track 42" in after.stdout
+    # the unknown tracks are "ID" rows of the tracklist: 43 did not follow 42, something unknown played between
+    after = tracktion(data, "graph", "next-after", "Track 42")
+    assert after.returncode == 0, after.stderr
+    assert "Track 43" not in after.stdout
+    sheet = cuetools.loads((music / "Live @ Club [2026] <b>.cue").read_text(encoding="utf-8"))
+    assert [t.title for t in sheet.tracks] == [
+        "Track 41 (Original Mix)",
+        "ID",
+        "Track 42 (Original Mix)",
+        "ID",
+        "Track 43 (Original Mix)",
+    ]
+    assert abs(sheet.tracks[2].index01.seconds - starts[2]) < 1.0
 
     soundfile.write(music / "Track 44 (Original Mix).wav", pieces[44], SR)
     assert scan(data, music)["stages"]["identify"]["done"] == 5
     later = tracktion(data, "graph", "next-after", "Track 42")
     assert "Track 44" in later.stdout  # found in the set by the new track's fingerprint, the set not decoded again
+    sheet = cuetools.loads((music / "Live @ Club [2026] <b>.cue").read_text(encoding="utf-8"))
+    assert [t.title for t in sheet.tracks][2:] == [
+        "Track 42 (Original Mix)",
+        "Track 44 (Original Mix)",
+        "Track 43 (Original Mix)",
+    ]

@@ -9,7 +9,7 @@ from graph_harness import GraphHarness, size
 
 from tracktion_shared.graph import GraphRepository, UnknownRecording, tracklist_id
 from tracktion_shared.graph.cypher import SCHEMA_VERSION, Query
-from tracktion_shared.messages import TracklistTrack
+from tracktion_shared.messages import GraphTracklist, RecordingGraphState, TracklistTrack
 
 SET_A = uuid.UUID(int=0xA)
 SET_B = uuid.UUID(int=0xB)
@@ -132,6 +132,50 @@ async def test_unidentified_rows_break_the_chain(graph: GraphRepository) -> None
     assert await graph.sets_with("ID") == []
 
 
+def played(track: uuid.UUID, start: float, tempo: float) -> TracklistTrack:
+    """A row found from the audio: the very recording, when and how fast."""
+    return TracklistTrack(
+        position=1,
+        artist="T",
+        title=str(track),
+        start_seconds=start,
+        end_seconds=start + 200,
+        recording_id=track,
+        tempo_ratio=tempo,
+        semitones=0.0,
+        confidence=0.9,
+    )
+
+
+async def test_a_set_identified_from_its_audio_played_each_recording_at_its_time_and_tempo(
+    graph: GraphRepository,
+) -> None:
+    track, other = uuid.uuid4(), uuid.uuid4()
+    await graph.upsert_tracklist(SET_A, "fingerprint", [played(track, 30.0, 1.06), played(other, 200.0, 0.98)])
+    await graph.upsert_tracklist(SET_B, "fingerprint", [played(track, 500.0, 1.0)])
+    await graph.upsert_recording(track, "/music/t.flac", {})  # the played recording's own state, after
+    plays = await graph.plays_of(track)
+    assert [(p.set_id, p.start_time, p.end_time, p.tempo_ratio) for p in plays] == sorted(
+        [(str(SET_A), 30.0, 230.0, 1.06), (str(SET_B), 500.0, 700.0, 1.0)]
+    )
+    assert {p.source for p in plays} == {"fingerprint"}
+    # found again: the set's plays are replaced; a tracklist of another source leaves them alone
+    await graph.upsert_tracklist(SET_A, "fingerprint", [played(other, 200.0, 0.98)])
+    await graph.upsert_tracklist(SET_B, "manual", tracks(("T", "x")))
+    assert [p.set_id for p in await graph.plays_of(track)] == [str(SET_B)]
+    assert [p.tempo_ratio for p in await graph.plays_of(other)] == [0.98]
+    assert await graph.plays_of(uuid.uuid4()) == []
+
+
+async def test_a_recordings_state_brings_its_plays_and_takes_them_away(graph: GraphRepository) -> None:
+    track = uuid.uuid4()
+    found = GraphTracklist(source="fingerprint", tracks=[played(track, 30.0, 1.06)])
+    await graph.apply_states([RecordingGraphState(recording_id=SET_A, path="/a.mp3", tracklists=[found], digest="1")])
+    assert [p.tempo_ratio for p in await graph.plays_of(track)] == [1.06]
+    await graph.apply_states([RecordingGraphState(recording_id=SET_A, path="/a.mp3", digest="2")])
+    assert await graph.plays_of(track) == []
+
+
 async def test_an_empty_tracklist_is_kept_empty(graph: GraphRepository) -> None:
     rid = uuid.uuid4()
     await graph.upsert_tracklist(rid, "s", tracks(("A", "One")))
@@ -232,4 +276,4 @@ async def test_schema_steps_are_recorded_once(graph_factory: GraphHarness) -> No
     await first.upsert_recording(uuid.uuid4(), "/x.mp3", {})
     await first.close()
     second = graph_factory()
-    assert await second._read(versions, {}) == [[SCHEMA_VERSION]]
+    assert sorted(await second._read(versions, {})) == [[v] for v in range(1, SCHEMA_VERSION + 1)]

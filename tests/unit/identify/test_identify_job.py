@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import cuetools
 import numpy as np
 import soundfile
 from identify_audio import SR, crossfade, track
@@ -100,3 +101,8 @@ async def test_tracks_then_a_set_give_a_fingerprint_tracklist_and_bad_input_a_cl
     ]
     assert abs((tracklist.tracks[1].start_seconds or 0) - starts[1]) < 1.0
     assert all(t.correlation_id == m.correlation_id for t, m in zip(states, messages, strict=True))
+    # the set's cue sheet beside it, one cue track per found track
+    assert tracklist.cue_file_path == str(tmp_path / "set.cue")
+    sheet = cuetools.loads((tmp_path / "set.cue").read_text(encoding="utf-8"))
+    assert [t.title for t in sheet.tracks] == ["First", "b"]
+    assert abs(sheet.tracks[1].index01.seconds - starts[1]) < 1.0

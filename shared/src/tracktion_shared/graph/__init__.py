@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tracktion_shared.graph.base import Compatible, GraphRepository, NextTrack, SetHit, UnknownRecording, tracklist_id
+from tracktion_shared.graph.base import (
+    Compatible,
+    GraphRepository,
+    NextTrack,
+    Play,
+    SetHit,
+    UnknownRecording,
+    tracklist_id,
+)
 from tracktion_shared.graph.consumer import GraphWriter, register
 from tracktion_shared.graph.factory import create_graph, create_graph_reader, embedded_graph_path
 from tracktion_shared.lazy import lazy_exports
@@ -29,6 +37,7 @@ __all__ = [
     "LadybugGraph",
     "Neo4jGraph",
     "NextTrack",
+    "Play",
     "SetHit",
     "UnknownRecording",
     "create_graph",

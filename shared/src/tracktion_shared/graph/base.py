@@ -20,7 +20,16 @@ from tracktion_shared.graph import domain
 from tracktion_shared.graph.cypher import Q, Query
 from tracktion_shared.messages import RecordingGraphState, TracklistTrack
 
-__all__ = ["Compatible", "GraphRepository", "NextTrack", "SetHit", "Statement", "UnknownRecording", "tracklist_id"]
+__all__ = [
+    "Compatible",
+    "GraphRepository",
+    "NextTrack",
+    "Play",
+    "SetHit",
+    "Statement",
+    "UnknownRecording",
+    "tracklist_id",
+]
 
 #: namespace of the tracklist ids derived from (recording, source)
 _TRACKLIST_NS = uuid.UUID("6f1b7f2e-52c4-4d5e-9a8e-3f0c5b1d2a90")
@@ -56,6 +65,23 @@ class SetHit:
     artist: str
     title: str
     score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Play:
+    """A set that played a recording (found from its audio): when, how fast (played / original), how sure."""
+
+    set_id: str
+    set_path: str | None
+    source: str
+    start_time: float | None
+    end_time: float | None
+    tempo_ratio: float | None
+    semitones: float | None
+    confidence: float | None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,7 +185,11 @@ class GraphRepository(abc.ABC):
         for batch in self._batches([{"uuid": str(s.recording_id), "path": s.path} for s in present]):
             statements.append((Q.UPSERT_RECORDINGS, {"rows": batch}))
         for ids in self._batches(everyone):
-            statements += [(Q.CLEAR_METADATA, {"uuids": ids}), (Q.CLEAR_TRACKLISTS, {"uuids": ids})]
+            statements += [
+                (Q.CLEAR_METADATA, {"uuids": ids}),
+                (Q.CLEAR_TRACKLISTS, {"uuids": ids}),
+                (Q.CLEAR_ALL_PLAYED, {"uuids": ids}),
+            ]
         rows = [
             {"uuid": str(s.recording_id), "id": f"{s.recording_id}:{key}", "key": key, "value": value}
             for s in present
@@ -209,6 +239,21 @@ class GraphRepository(abc.ABC):
             link_rows = [{"key": r["key"], "position": r["position"], "start_time": r["start_time"]} for r in rows]
             statements += [(Q.UPSERT_TRACKS, {"rows": batch}) for batch in self._batches(track_rows)]
             statements += [(Q.LINK_TRACKS, {"uuid": tid, "rows": batch}) for batch in self._batches(link_rows)]
+        statements.append((Q.CLEAR_PLAYED, {"recording": str(recording_id), "source": source}))
+        plays = [
+            {
+                "uuid": str(track.recording_id),
+                "start_time": track.start_seconds,
+                "end_time": track.end_seconds,
+                "tempo_ratio": track.tempo_ratio,
+                "semitones": track.semitones,
+                "confidence": track.confidence,
+            }
+            for track in tracks
+            if track.recording_id is not None and track.recording_id != recording_id
+        ]
+        played = {"recording": str(recording_id), "source": source}
+        statements += [(Q.LINK_PLAYED, played | {"rows": batch}) for batch in self._batches(plays)]
         return statements
 
     def _batches(self, rows: list[_Row]) -> list[list[_Row]]:
@@ -248,6 +293,23 @@ class GraphRepository(abc.ABC):
         ]
         hits.sort(key=lambda h: (-h.score, h.recording_id, h.tracklist_id, h.position))
         return hits[:limit]
+
+    async def plays_of(self, recording_id: uuid.UUID) -> list[Play]:
+        """The sets that played ``recording_id`` (as found from their audio), by set and time."""
+        rows = await self._read(Q.PLAYS, {"uuid": str(recording_id)})
+        return [
+            Play(
+                set_id=str(set_id),
+                set_path=None if path is None else str(path),
+                source=str(source),
+                start_time=_float(start),
+                end_time=_float(end),
+                tempo_ratio=_float(tempo),
+                semitones=_float(semitones),
+                confidence=_float(confidence),
+            )
+            for set_id, path, source, start, end, tempo, semitones, confidence in rows
+        ]
 
     async def next_after(self, track_query: str, limit: int = 10) -> list[NextTrack]:
         """Tracks most often played right after the best match(es) of ``track_query``, most plays first."""

@@ -8,6 +8,11 @@ where they differ, the comment says why.
 Stable ids: a recording's ``uuid`` is the catalog's; a metadata node's ``id`` is ``<recording>:<key>`` (one value
 per key per recording, replaced in place); a tracklist's ``uuid`` is derived from (recording, source), so finding
 the same set's tracklist again replaces it; a track's ``key`` is the normalised "artist - title".
+
+Tracklists found from the audio (source ``fingerprint``) know the very recording each row is: besides the
+tracklist's ``CONTAINS_TRACK`` edges (what ``sets-with`` and ``next-after`` read, whatever the source), the set
+gets a ``PLAYED`` edge to each such recording, with when (set seconds), how fast (tempo ratio: played / original),
+how transposed and how sure, tagged with the tracklist's source so that finding it again replaces its edges.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def _same(text: str) -> Query:
 
 
 #: the newest schema step; each backend records the steps it applied in ``(:SchemaVersion {version})`` nodes
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Schema steps by version. LadybugDB declares tables; Neo4j declares uniqueness constraints (which also index).
 LADYBUG_SCHEMA: dict[int, tuple[str, ...]] = {
@@ -44,6 +49,10 @@ LADYBUG_SCHEMA: dict[int, tuple[str, ...]] = {
         "CREATE REL TABLE IF NOT EXISTS HAS_TRACKLIST(FROM Recording TO Tracklist)",
         "CREATE REL TABLE IF NOT EXISTS CONTAINS_TRACK(FROM Tracklist TO Track, position INT64, start_time DOUBLE)",
     ),
+    2: (
+        "CREATE REL TABLE IF NOT EXISTS PLAYED(FROM Recording TO Recording, source STRING, start_time DOUBLE,"
+        " end_time DOUBLE, tempo_ratio DOUBLE, semitones DOUBLE, confidence DOUBLE)",
+    ),
 }
 NEO4J_SCHEMA: dict[int, tuple[str, ...]] = {
     1: (
@@ -53,6 +62,7 @@ NEO4J_SCHEMA: dict[int, tuple[str, ...]] = {
         "CREATE CONSTRAINT track_key IF NOT EXISTS FOR (t:Track) REQUIRE t.key IS UNIQUE",
         "CREATE INDEX recording_path IF NOT EXISTS FOR (r:Recording) ON (r.path)",
     ),
+    2: (),  # PLAYED needs no constraint: it is found from the set's (constrained) node
 }
 
 
@@ -92,6 +102,7 @@ class Q:
     CLEAR_TRACKLISTS = _same(
         "UNWIND $uuids AS id MATCH (r:Recording {uuid: id})-[:HAS_TRACKLIST]->(tl:Tracklist) DETACH DELETE tl"
     )
+    CLEAR_ALL_PLAYED = _same("UNWIND $uuids AS id MATCH (r:Recording {uuid: id})-[p:PLAYED]->(:Recording) DELETE p")
     ADD_METADATA = _same(
         "UNWIND $rows AS row MATCH (r:Recording {uuid: row.uuid}) "
         "MERGE (m:Metadata {id: row.id}) SET m.key = row.key, m.value = row.value "
@@ -117,7 +128,31 @@ class Q:
         "CREATE (tl)-[:CONTAINS_TRACK {position: row.position, start_time: row.start_time}]->(t)",
     )
 
+    CLEAR_PLAYED = _same(
+        "MATCH (r:Recording {uuid: $recording})-[p:PLAYED]->(:Recording) WHERE p.source = $source DELETE p"
+    )
+    # the played recording may not be in the graph yet (its own state comes later): MERGE makes its node, which its
+    # state then fills in. CAST as in LINK_TRACKS.
+    LINK_PLAYED = Query(
+        ladybug="MATCH (s:Recording {uuid: $recording}) "
+        "UNWIND $rows AS row "
+        "MERGE (t:Recording {uuid: row.uuid}) "
+        "CREATE (s)-[:PLAYED {source: $source, start_time: CAST(row.start_time AS DOUBLE), "
+        "end_time: CAST(row.end_time AS DOUBLE), tempo_ratio: CAST(row.tempo_ratio AS DOUBLE), "
+        "semitones: CAST(row.semitones AS DOUBLE), confidence: CAST(row.confidence AS DOUBLE)}]->(t)",
+        neo4j="MATCH (s:Recording {uuid: $recording}) "
+        "UNWIND $rows AS row "
+        "MERGE (t:Recording {uuid: row.uuid}) "
+        "CREATE (s)-[:PLAYED {source: $source, start_time: row.start_time, end_time: row.end_time, "
+        "tempo_ratio: row.tempo_ratio, semitones: row.semitones, confidence: row.confidence}]->(t)",
+    )
+
     # -- reads ---------------------------------------------------------------------------------------------------
+    PLAYS = _same(
+        "MATCH (s:Recording)-[p:PLAYED]->(t:Recording {uuid: $uuid}) "
+        "RETURN s.uuid, s.path, p.source, p.start_time, p.end_time, p.tempo_ratio, p.semitones, p.confidence "
+        "ORDER BY s.uuid, p.start_time"
+    )
     #: a coarse pre-filter (any query word in the key); the fuzzy score in Python decides
     CANDIDATE_TRACKS = _same(
         "MATCH (t:Track) WHERE any(tok IN $tokens WHERE t.key CONTAINS tok) RETURN t.key, t.artist, t.title"

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from tracktion_catalog.domain.results import timestamp_text
 from tracktion_catalog.domain.tags import TAG_KEYS
+from tracktion_shared.graph.cypher import SCHEMA_VERSION
 from tracktion_shared.messages import GraphTracklist, RecordingGraphState, TracklistTrack
 
 if TYPE_CHECKING:  # stages reads this module's keys for its summary; the policy is only passed through here
@@ -84,7 +85,14 @@ def graph_state(
         )
         for source, rows in sorted(tracklists, key=lambda item: item[0])
     ]
-    content = {"path": path, "metadata": metadata, "tracklists": [tl.model_dump(mode="json") for tl in lists]}
+    # the graph's schema version is part of the digest: a graph that learns to keep more of a state (the PLAYED
+    # edges of schema 2) is sent every state again by the next scan, instead of keeping what it made of the old ones
+    content = {
+        "graph_schema": SCHEMA_VERSION,
+        "path": path,
+        "metadata": metadata,
+        "tracklists": [tl.model_dump(mode="json") for tl in lists],
+    }
     return RecordingGraphState(
         recording_id=recording_id, path=path, metadata=metadata, tracklists=lists, digest=_digest(content)
     )

@@ -6,8 +6,10 @@ What happens to a ``RecordingCataloged`` this stage wants (new audio, or ``redo`
   decoded again: its path and names are brought up to date and its state confirmed;
 * otherwise it is decoded once (PyAV, 8 kHz) and fingerprinted, and its sparse quads stored;
 * a **set** (at least ``set_seconds`` long) is identified against the library's tracks: a ``TracklistFound`` with
-  source ``fingerprint`` (tracks linked to their recordings, with times, tempo ratio, transposition, confidence),
-  even an empty one, so the catalog, the cue sheet and the graph follow what was found;
+  source ``fingerprint`` (tracks linked to their recordings, with times, tempo ratio, transposition, confidence,
+  and an "ID - ID" row for each stretch no library track covers, as tracklist sites list unknown tracks), even an
+  empty one, so the catalog and the graph follow what was found; and its .cue sheet
+  (:mod:`tracktion_identify.adapters.cue`);
 * a **track** is looked for in every set indexed before it (its dense quads against the sets' sparse ones), and each
   set it plays in gets its list again with the new find merged in (``TracklistFound`` for that set);
 * then ``RecordingFingerprinted`` (the stage's state; ``skipped`` with the reason for audio too short or too
@@ -24,11 +26,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
+from tracktion_identify.adapters.cue import write_identified_cue
 from tracktion_identify.adapters.index import FINGERPRINT_VERSION, FingerprintIndex, IndexedRecording
-from tracktion_identify.domain.result import FoundTrack, merge
+from tracktion_identify.domain.result import FoundTrack, Span, merge, unknown_spans
 from tracktion_identify.errors import TooShortAudio, UnfingerprintableAudio
 from tracktion_identify.identifier import Fingerprint, find_in_sets, fingerprint, identify
 from tracktion_identify.settings import IdentifySettings
@@ -50,10 +54,26 @@ CONSUMER = "identify"
 SOURCE = "fingerprint"
 
 
-def tracklist_tracks(found: list[FoundTrack], names: dict[UUID, IndexedRecording]) -> list[TracklistTrack]:
-    """Found tracks as tracklist rows: artist and title from the recording's tags (its file name when untagged)."""
+def tracklist_tracks(
+    found: list[FoundTrack], names: dict[UUID, IndexedRecording], unknown: Sequence[Span] = ()
+) -> list[TracklistTrack]:
+    """Found tracks as tracklist rows, in time order with an unidentified "ID - ID" row per ``unknown`` stretch:
+    artist and title from the recording's tags (its file name when untagged)."""
     rows: list[TracklistTrack] = []
-    for position, track in enumerate(found, start=1):
+    timeline: list[FoundTrack | Span] = sorted([*found, *unknown], key=lambda t: t.start_s)
+    for position, track in enumerate(timeline, start=1):
+        if isinstance(track, Span):
+            rows.append(
+                TracklistTrack(
+                    position=position,
+                    artist="ID",
+                    title="ID",
+                    start_seconds=track.start_s,
+                    end_seconds=track.end_s,
+                    unidentified=True,
+                )
+            )
+            continue
         recording = names.get(track.recording_id)
         title = recording.title if recording and recording.title else Path(recording.path).stem if recording else ""
         rows.append(
@@ -146,19 +166,32 @@ class Identify:
             await self._publish_tracklist(message, set_id, merged)
 
     async def _publish_tracklist(self, message: RecordingCataloged, set_id: UUID, tracks: list[FoundTrack]) -> None:
-        names = await asyncio.to_thread(self._names, tracks)
+        names = await asyncio.to_thread(self.index.recordings_by_id, {set_id, *(t.recording_id for t in tracks)})
+        the_set = names.get(set_id)
+        unknown = unknown_spans(tracks, the_set.seconds) if the_set is not None else []
+        rows = tracklist_tracks(tracks, names, unknown)
+        cue: Path | None = None
+        if the_set is not None and the_set.path:
+            cue = await asyncio.to_thread(
+                write_identified_cue,
+                Path(the_set.path),
+                rows,
+                source=SOURCE,
+                title=the_set.title or Path(the_set.path).stem,
+                artist=the_set.artist,
+                cue_dir=self.settings.cue_dir,
+                library_root=self.settings.library_root,
+            )
         await self.bus.publish(
             TracklistFound(
                 recording_id=set_id,
                 source=SOURCE,
                 title="identified from the audio",
-                tracks=tracklist_tracks(tracks, names),
+                tracks=rows,
+                cue_file_path=str(cue) if cue else None,
                 correlation_id=message.correlation_id,
             )
         )
-
-    def _names(self, tracks: list[FoundTrack]) -> dict[UUID, IndexedRecording]:
-        return self.index.recordings_by_id({t.recording_id for t in tracks})
 
     async def _done(
         self, message: RecordingCataloged, is_set: bool, tracks: int | None, *, skipped: str | None = None
