@@ -96,10 +96,8 @@ def _candidates(query: Quads, hits: Hits, rules: MatchSettings) -> Candidates:
     for exactly), so they are built a chunk of query rows at a time and filtered at once: memory holds the pairs
     worth voting on, not every pair.
     """
-    order = np.argsort(hits.hash, kind="stable")
-    keys = hits.hash[order]
-    lo = np.searchsorted(keys, query.hashes, side="left")
-    counts = np.searchsorted(keys, query.upper, side="right") - lo
+    lo = np.searchsorted(hits.hash, query.hashes, side="left")  # hits come in key order
+    counts = np.searchsorted(hits.hash, query.upper, side="right") - lo
     ends = np.cumsum(counts)
     parts: list[Candidates] = []
     first = 0
@@ -108,7 +106,7 @@ def _candidates(query: Quads, hits: Hits, rules: MatchSettings) -> Candidates:
         chunk = counts[first:stop]
         query_row = np.repeat(np.arange(first, stop), chunk)
         within = np.arange(int(chunk.sum())) - np.repeat(np.cumsum(chunk) - chunk, chunk)
-        hit_row = order[np.repeat(lo[first:stop], chunk) + within]
+        hit_row = np.repeat(lo[first:stop], chunk) + within
         pairs = Candidates(
             query_frame=query.anchor_frame[query_row],
             query_pitch=query.anchor_pitch[query_row],

@@ -41,6 +41,7 @@ __all__ = [
     "IndexStats",
     "IndexedRecording",
     "found_from_row",
+    "hits_of",
     "merged_ranges",
     "pack_positions",
     "recording_from_row",
@@ -138,6 +139,15 @@ class FingerprintIndex(Protocol):
     def stats(self) -> IndexStats: ...
 
     def close(self) -> None: ...
+
+
+def hits_of(batches: Sequence[npt.NDArray[np.int64]]) -> Hits:
+    """Hits from a look-up's batches of ``(key, ref, packed position)`` rows, each made an array as it arrives (a
+    Python tuple of three ints takes ten times the memory), in key order."""
+    table = np.concatenate([batch.reshape(-1, 3) for batch in batches]) if batches else np.zeros((0, 3), np.int64)
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    frame, pitch, span = unpack_positions(table[:, 2])
+    return Hits(hash=table[:, 0], ref=table[:, 1], frame=frame, pitch=pitch, span=span)
 
 
 def merged_ranges(

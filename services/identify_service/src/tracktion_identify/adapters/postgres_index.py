@@ -30,10 +30,10 @@ from tracktion_identify.adapters.index import (
     IndexedRecording,
     IndexStats,
     found_from_row,
+    hits_of,
     merged_ranges,
     pack_positions,
     recording_from_row,
-    unpack_positions,
 )
 from tracktion_identify.domain.fingerprint import Quads
 from tracktion_identify.domain.result import FoundTrack
@@ -213,7 +213,7 @@ class PostgresIndex:
         self, lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64], *, sets: bool, common: int = COMMON_ROWS
     ) -> Hits:
         starts, ends = merged_ranges(lower, upper)
-        rows: list[tuple[Any, ...]] = []
+        batches: list[npt.NDArray[np.int64]] = []
         with self._transaction() as cur:
             for start in range(0, starts.size, _BATCH):
                 # each range is counted first (up to one past the limit), and read out only when it holds few rows
@@ -232,11 +232,8 @@ class PostgresIndex:
                         "sets": sets,
                     },
                 )
-                rows.extend(cur.fetchall())
-        table = np.array(rows, dtype=np.int64).reshape(-1, 3)
-        table = table[np.argsort(table[:, 0], kind="stable")]
-        frame, pitch, span = unpack_positions(table[:, 2])
-        return Hits(hash=table[:, 0], ref=table[:, 1], frame=frame, pitch=pitch, span=span)
+                batches.append(np.array(cur.fetchall(), dtype=np.int64))
+        return hits_of(batches)
 
     def recordings(self, refs: Sequence[int]) -> dict[int, IndexedRecording]:
         if not refs:

@@ -29,10 +29,10 @@ from tracktion_identify.adapters.index import (
     IndexedRecording,
     IndexStats,
     found_from_row,
+    hits_of,
     merged_ranges,
     pack_positions,
     recording_from_row,
-    unpack_positions,
 )
 from tracktion_identify.domain.fingerprint import Quads
 from tracktion_identify.domain.result import FoundTrack
@@ -77,6 +77,15 @@ CREATE TABLE IF NOT EXISTS detections (
 _TABLES = ("recordings", "hashes", "detections")
 
 _BATCH = 50_000
+#: a batch of key ranges (?1, a JSON array of [lower, upper] pairs) -> the rows of those holding at most ?2 rows,
+#: of sets or of tracks (?3); see :meth:`SqliteIndex.lookup`
+_LOOKUP = (
+    "WITH ranges(lo, hi) AS MATERIALIZED ("
+    " SELECT p.value ->> 0, p.value ->> 1 FROM json_each(?1) p WHERE (SELECT count(*) FROM"
+    " (SELECT 1 FROM hashes c WHERE c.hash BETWEEN p.value ->> 0 AND p.value ->> 1 LIMIT ?2 + 1)) <= ?2)"
+    " SELECT h.hash, h.ref, h.position FROM ranges CROSS JOIN hashes h ON h.hash BETWEEN lo AND hi"
+    " CROSS JOIN recordings r ON r.ref = h.ref WHERE r.is_set = ?3"
+)
 
 
 class SqliteIndex:
@@ -211,28 +220,24 @@ class SqliteIndex:
         self, lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64], *, sets: bool, common: int = COMMON_ROWS
     ) -> Hits:
         starts, ends = merged_ranges(lower, upper)
-        pairs = np.stack([starts, ends], axis=1).tolist()
-        rows: list[tuple[int, int, int]] = []
+        pairs = np.stack([starts, ends], axis=1)
+        batches: list[npt.NDArray[np.int64]] = []
         with self._lock:
             for start in range(0, len(pairs), _BATCH):
                 # the batch travels as one JSON array of [lower, upper] pairs (json_each is SQLite's table-valued
                 # reader of one), in key order. The ranges are counted first, in SQLite (up to one past the limit),
                 # and only those with few rows are read out; MATERIALIZED and CROSS JOIN fix the order: the batch,
                 # then the index by hash (left alone, the planner may count once per row, or scan the whole index)
-                rows.extend(
-                    self._query_all(
-                        "WITH ranges(lo, hi) AS MATERIALIZED ("
-                        " SELECT p.value ->> 0, p.value ->> 1 FROM json_each(?1) p WHERE (SELECT count(*) FROM"
-                        " (SELECT 1 FROM hashes c WHERE c.hash BETWEEN p.value ->> 0 AND p.value ->> 1 LIMIT ?2 + 1))"
-                        " <= ?2)"
-                        " SELECT h.hash, h.ref, h.position FROM ranges CROSS JOIN hashes h ON h.hash BETWEEN lo AND hi"
-                        " CROSS JOIN recordings r ON r.ref = h.ref WHERE r.is_set = ?3",
-                        (json.dumps(pairs[start : start + _BATCH]), common, int(sets)),
+                batches.append(
+                    np.array(
+                        self._query_all(
+                            _LOOKUP,
+                            (json.dumps(pairs[start : start + _BATCH].tolist()), common, int(sets)),
+                        ),
+                        dtype=np.int64,
                     )
                 )
-        table = np.array(rows, dtype=np.int64).reshape(-1, 3)
-        frame, pitch, span = unpack_positions(table[:, 2])
-        return Hits(hash=table[:, 0], ref=table[:, 1], frame=frame, pitch=pitch, span=span)
+        return hits_of(batches)
 
     def recordings(self, refs: Sequence[int]) -> dict[int, IndexedRecording]:
         found: dict[int, IndexedRecording] = {}
