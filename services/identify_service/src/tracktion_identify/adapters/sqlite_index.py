@@ -294,15 +294,20 @@ class SqliteIndex:
         return [found_from_row(row) for row in rows]
 
     def stats(self) -> IndexStats:
-        """``hashes`` counts the live rows (orphans awaiting a sweep are in ``bytes`` only)."""
+        """``hashes`` counts the live rows (orphans awaiting a sweep are in ``bytes`` only). ``bytes`` is the
+        database's pages in use, the WAL's newer ones included: the files' sizes would count a WAL of pages already
+        copied back (up to 40 MB, see the constructor) and free pages awaiting reuse."""
         with self._lock:
             recordings, sets, seconds, hashes = self._query_one(
                 "SELECT count(*), coalesce(sum(is_set), 0), coalesce(sum(seconds), 0), coalesce(sum(hashes), 0)"
                 " FROM recordings",
                 (),
             ) or (0, 0, 0.0, 0)
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
-        return IndexStats(int(recordings), int(sets), int(hashes), float(seconds), size)
+            pages, free, page_size = (
+                (self._query_one(f"PRAGMA {name}", ()) or (0,))[0]
+                for name in ("page_count", "freelist_count", "page_size")
+            )
+        return IndexStats(int(recordings), int(sets), int(hashes), float(seconds), (pages - free) * page_size)
 
     def close(self) -> None:
         with self._lock:
